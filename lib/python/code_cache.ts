@@ -1,0 +1,120 @@
+/**
+ * Code objects read out of the target, cached by address: names, first
+ * line and line table, plus memoised line numbers and frame texts.
+ *
+ * @module
+ */
+
+import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
+import type { Layout } from "./layout.ts";
+import { lineAt } from "./line_number.ts";
+import { MAX_STRING_LENGTH, readBytesObject, readString } from "./strings.ts";
+
+/** Line tables larger than this are treated as corrupt. */
+const MAX_LINE_TABLE = 1 << 20;
+/** CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR. */
+const GENERATOR_FLAGS = 0x20 | 0x80 | 0x200;
+/** Entries kept before the cache is emptied, to bound memory. */
+const MAX_ENTRIES = 32768;
+
+/** What the sampler needs of one code object. */
+export class CodeInfo {
+  /** `<filename>:<scope>`, the text shared by every frame of this code. */
+  readonly prefix: string;
+  readonly #lines = new Map<number, number>();
+
+  constructor(
+    readonly filename: string,
+    readonly scope: string,
+    readonly firstLineNo: number,
+    readonly lineTable: Uint8Array,
+    readonly layout: Layout,
+    /** A shim frame that is never shown (3.13+ init cleanup). */
+    readonly shim: boolean,
+    /** A generator, coroutine or async generator (known up to 3.10). */
+    readonly generator = false,
+  ) {
+    this.prefix = `${filename}:${scope}`;
+  }
+
+  /**
+   * The line being executed at `position`: f_lasti (up to 3.10) or the
+   * code-unit index from `co_code_adaptive` (3.11+).
+   */
+  line(position: number): number {
+    let line = this.#lines.get(position);
+    if (line === undefined) {
+      line = lineAt(this.layout.lineFormat, this.lineTable, this.firstLineNo, position);
+      if (this.#lines.size < 4096) this.#lines.set(position, line);
+    }
+    return line;
+  }
+}
+
+/** Stands for an executable that is not a code object (3.13+): skipped like a shim. */
+const NOT_CODE = new CodeInfo("", "", 0, new Uint8Array(0), null as unknown as Layout, true);
+
+function u64(view: DataView, at: number): number {
+  return view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
+}
+
+/** Reads and caches code objects of one process. */
+export class CodeCache {
+  readonly #entries = new Map<number, CodeInfo>();
+  readonly #buffer: ReadBuffer;
+  readonly #header: ReadBuffer;
+
+  constructor(
+    readonly memory: RemoteMemory,
+    readonly layout: Layout,
+    /** `PyCode_Type`'s address, or 0 to check the type by name. */
+    readonly codeType: number,
+  ) {
+    this.#buffer = memory.buffer(Math.max(MAX_STRING_LENGTH * 4, 65536));
+    this.#header = memory.buffer(512);
+  }
+
+  /** The code object at `address`; null if it cannot be read or is not code. */
+  get(address: number): CodeInfo | null {
+    const hit = this.#entries.get(address);
+    if (hit !== undefined) return hit;
+    const info = this.#load(address);
+    if (info !== null && info !== NOT_CODE) {
+      if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
+      this.#entries.set(address, info);
+    }
+    return info;
+  }
+
+  #isCode(type: number): boolean {
+    if (this.codeType !== 0) return type === this.codeType;
+    // tp_name is a C string: "code".
+    const header = this.#header;
+    if (this.memory.read(type + 24, 8, header) !== 8) return false;
+    const name = u64(header.view, 0);
+    if (this.memory.read(name, 5, header) !== 5) return false;
+    const b = header.bytes;
+    return b[0] === 99 && b[1] === 111 && b[2] === 100 && b[3] === 101 && b[4] === 0;
+  }
+
+  #load(address: number): CodeInfo | null {
+    const o = this.layout.code;
+    const header = this.#header;
+    if (address === 0 || this.memory.read(address, o.size, header) !== o.size) return null;
+    const view = header.view;
+    if (this.layout.checkCodeType && !this.#isCode(u64(view, 8))) return NOT_CODE;
+    const filenameAt = u64(view, o.filename);
+    const nameAt = u64(view, o.qualname >= 0 ? o.qualname : o.name);
+    const tableAt = u64(view, o.lineTable);
+    const firstLineNo = view.getInt32(o.firstLineNo, true);
+    const s = this.layout.strings;
+    const filename = readString(this.memory, this.#buffer, filenameAt, s);
+    const scope = readString(this.memory, this.#buffer, nameAt, s);
+    if (filename === null || scope === null) return null;
+    const table = readBytesObject(this.memory, this.#buffer, tableAt, s.bytesData, MAX_LINE_TABLE);
+    if (table === null) return null;
+    const shim = filename === "__init__" && scope === "__init__";
+    const generator = o.flags >= 0 && (view.getInt32(o.flags, true) & GENERATOR_FLAGS) !== 0;
+    return new CodeInfo(filename, scope, firstLineNo, table, this.layout, shim, generator);
+  }
+}

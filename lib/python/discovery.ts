@@ -1,0 +1,351 @@
+/**
+ * Finding the CPython runtime in a process: which ELF file holds it, where
+ * it is loaded, which version it is and where the interpreter list starts
+ * (spec: cpython-layouts.md, section 1; austin-behaviour.md, section 9).
+ *
+ * One call to {@link tryFindRuntime} is one attempt; the caller retries
+ * until it succeeds or its timeout runs out, because a process that is
+ * starting has not mapped or initialised its interpreter yet.
+ *
+ * @module
+ */
+
+import { type ElfImage, type ElfSymbol, loadBias, openElf } from "../elf.ts";
+import type { MemoryMap, Platform, ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
+import {
+  DEBUG_OFFSETS_SIZE,
+  DebugOffsetsError,
+  debugOffsetsVersion,
+  hasDebugCookie,
+  layoutFromDebugOffsets,
+} from "./debug_offsets.ts";
+import type { Layout } from "./layout.ts";
+import { tableLayout } from "./layouts.ts";
+import { compareMinor, fromFileName, fromHex, fromText, type PythonVersion } from "./version.ts";
+
+/** Where a Python runtime lives in a process, and how to read it. */
+export interface Runtime {
+  pid: number;
+  /** The exact version (micro -1 if only major.minor could be found). */
+  version: PythonVersion;
+  layout: Layout;
+  /** Address of the pointer to the newest interpreter (`interpreters.head` or `interp_head`). */
+  interpretersHeadAddress: number;
+  /** `_PyRuntime`, or 0 (2.7, 3.6). */
+  runtimeAddress: number;
+  /** Address of the thread state that holds the GIL (`tstate_current`), or 0. */
+  tstateCurrentAddress: number;
+  /** Address of the process-wide GC `collecting` flag (2.7–3.8), or 0 (per interpreter). */
+  gcCollectingAddress: number;
+  /** `PyCode_Type`, or 0 if unknown. */
+  codeTypeAddress: number;
+  /** Offset of the kernel TID inside glibc's `struct pthread` (before 3.11), or -1. */
+  pthreadTidOffset: number;
+  /** Path of the ELF file the runtime was found in. */
+  binaryPath: string;
+}
+
+/** Why an attempt failed. */
+export type DiscoveryFailure =
+  | "missing" // the process does not exist
+  | "exited" // the process has exited
+  | "permission" // we may not read it
+  | "not-python" // nothing that looks like Python (yet)
+  | "not-ready"; // Python, but not initialised yet
+
+/** The outcome of one attempt. */
+export type DiscoveryResult =
+  | { ok: true; runtime: Runtime }
+  | { ok: false; failure: DiscoveryFailure; detail: string; unsupported?: boolean };
+
+const LIBPYTHON = /libpython(\d)\.(\d+)[a-z]*\.so/;
+
+const SYMBOL_NAMES = [
+  "_PyRuntime",
+  "Py_Version",
+  "interp_head",
+  "_PyThreadState_Current",
+  "PyCode_Type",
+  "collecting",
+  "version.0",
+  "version.1",
+] as const;
+
+/** The glibc x86-64 offset of `tid` in `struct pthread` (spec section 6). */
+const GLIBC_PTHREAD_TID = 720;
+
+/** Reading helpers over one scratch buffer. */
+class Peek {
+  readonly buffer: ReadBuffer;
+  constructor(readonly memory: RemoteMemory) {
+    this.buffer = memory.buffer(65536);
+  }
+
+  /** Bytes at `address`, or null. Copied out of the scratch buffer. */
+  bytes(address: number, size: number): Uint8Array | null {
+    if (address === 0 || this.memory.read(address, size, this.buffer) !== size) return null;
+    return this.buffer.bytes.slice(0, size);
+  }
+
+  pointer(address: number): number {
+    if (address === 0 || this.memory.read(address, 8, this.buffer) !== 8) return -1;
+    const view = this.buffer.view;
+    return view.getUint32(0, true) + view.getUint32(4, true) * 4294967296;
+  }
+
+  i32(address: number): number | null {
+    if (address === 0 || this.memory.read(address, 4, this.buffer) !== 4) return null;
+    return this.buffer.view.getInt32(0, true);
+  }
+
+  /** The errno of a read that fails, 0 if it succeeds. */
+  errnoOf(address: number): number {
+    const n = this.memory.read(address, 8, this.buffer);
+    return n < 0 ? -n : 0;
+  }
+}
+
+/** A candidate ELF file with the mapping it is loaded at. */
+interface Module {
+  path: string;
+  image: ElfImage;
+  bias: number;
+  symbols: Map<string, ElfSymbol>;
+  maps: MemoryMap[];
+}
+
+function lowestMapping(maps: MemoryMap[], path: string): MemoryMap | undefined {
+  let best: MemoryMap | undefined;
+  for (const m of maps) {
+    if (m.path === path && (best === undefined || m.offset < best.offset)) best = m;
+  }
+  return best;
+}
+
+function openModule(
+  platform: Platform,
+  pid: number,
+  maps: MemoryMap[],
+  path: string,
+): Module | null {
+  const first = lowestMapping(maps, path);
+  if (first === undefined) return null;
+  for (const candidate of platform.mappedFileCandidates(pid, first)) {
+    let image: ElfImage;
+    try {
+      image = openElf(candidate);
+    } catch {
+      continue;
+    }
+    return {
+      path,
+      image,
+      bias: loadBias(image, first.start, first.offset),
+      symbols: image.symbols(SYMBOL_NAMES),
+      maps: maps.filter((m) => m.path === path),
+    };
+  }
+  return null;
+}
+
+function address(module: Module, name: string): number {
+  const symbol = module.symbols.get(name);
+  return symbol === undefined || symbol.value === 0 ? 0 : module.bias + symbol.value;
+}
+
+/** The runtime section of 3.11+ gives `_PyRuntime` even without any symbol. */
+function runtimeAddressOf(module: Module): number {
+  const bySymbol = address(module, "_PyRuntime");
+  if (bySymbol !== 0) return bySymbol;
+  const section = module.image.section(".PyRuntime");
+  return section === undefined ? 0 : module.bias + section.addr;
+}
+
+/**
+ * Scans the module's writable memory for `X.Y.Z (`, the start of the
+ * interpreter's version buffer (2.7–3.10 builds without the symbol).
+ */
+function scanVersion(peek: Peek, module: Module, all: MemoryMap[]): PythonVersion | null {
+  const regions: MemoryMap[] = module.maps.filter((m) => m.perms.startsWith("rw"));
+  const last = module.maps[module.maps.length - 1];
+  const next = all[all.indexOf(last) + 1];
+  if (next !== undefined && next.path === "" && next.perms.startsWith("rw")) regions.push(next);
+  const chunk = 65536;
+  for (const region of regions) {
+    for (let at = region.start; at < region.end; at += chunk - 64) {
+      const size = Math.min(chunk, region.end - at);
+      const n = peek.memory.read(at, size, peek.buffer);
+      if (n <= 0) break;
+      const text = String.fromCharCode(...peek.buffer.bytes.subarray(0, n).filter((b) => b !== 0));
+      const v = fromText(text);
+      if (v !== null) return v;
+    }
+  }
+  return null;
+}
+
+/** Version of a module: debug offsets, Py_Version, version buffer, then nothing. */
+function exactVersion(peek: Peek, module: Module, runtime: number): PythonVersion | null {
+  if (runtime !== 0) {
+    const head = peek.bytes(runtime, 16);
+    if (head !== null && hasDebugCookie(head)) return debugOffsetsVersion(head);
+  }
+  const pyVersion = address(module, "Py_Version");
+  if (pyVersion !== 0) {
+    const hex = peek.i32(pyVersion);
+    if (hex !== null && hex !== 0) return fromHex(hex >>> 0);
+  }
+  for (const name of ["version.0", "version.1"]) {
+    const buffer = address(module, name);
+    if (buffer === 0) continue;
+    const bytes = peek.bytes(buffer, 64);
+    if (bytes !== null) {
+      const v = fromText(String.fromCharCode(...bytes));
+      if (v !== null) return v;
+    }
+  }
+  return null;
+}
+
+/** The layout of the module's version: debug offsets for 3.13+, tables before. */
+function layoutFor(
+  peek: Peek,
+  version: PythonVersion,
+  runtime: number,
+): Layout | string {
+  if (compareMinor(version, 3, 13) >= 0) {
+    const block = peek.bytes(runtime, DEBUG_OFFSETS_SIZE);
+    if (block === null || !hasDebugCookie(block)) return "cannot read _Py_DebugOffsets";
+    try {
+      return layoutFromDebugOffsets(block);
+    } catch (e) {
+      return e instanceof DebugOffsetsError ? e.message : String(e);
+    }
+  }
+  const table = tableLayout(version);
+  return table ?? `unsupported Python version ${version.major}.${version.minor}`;
+}
+
+/** Finds the TID offset in glibc's struct pthread by looking for the main thread's TID. */
+function findPthreadTidOffset(peek: Peek, pthread: number, pid: number): number {
+  if (peek.i32(pthread + GLIBC_PTHREAD_TID) === pid) return GLIBC_PTHREAD_TID;
+  const bytes = peek.bytes(pthread, 2048);
+  if (bytes === null) return -1;
+  const view = new DataView(bytes.buffer);
+  for (let at = 0; at + 4 <= 2048; at += 4) if (view.getInt32(at, true) === pid) return at;
+  return -1;
+}
+
+/**
+ * Validates the interpreter list: the head interpreter's first thread must
+ * point back to it. Returns the TID offset for old versions (or -1 where
+ * not needed), or a reason string.
+ */
+function validate(peek: Peek, layout: Layout, headAddress: number, pid: number): number | string {
+  const interp = peek.pointer(headAddress);
+  if (interp <= 0) return "no interpreter yet";
+  const ts = peek.pointer(interp + layout.interpreter.threadsHead);
+  if (ts <= 0) return "no thread state yet";
+  if (peek.pointer(ts + layout.thread.interp) !== interp) return "thread state does not match";
+  if (layout.thread.nativeThreadId >= 0) return -1;
+  // The main thread is the oldest, i.e. the last in the list; its TID is the PID.
+  let last = ts;
+  for (let i = 0; i < 4096; i++) {
+    const next = peek.pointer(last + layout.thread.next);
+    if (next <= 0) break;
+    last = next;
+  }
+  const pthread = peek.pointer(last + layout.thread.threadId);
+  if (pthread <= 0) return "no pthread yet";
+  const offset = findPthreadTidOffset(peek, pthread, pid);
+  return offset < 0 ? "cannot find the thread id in struct pthread" : offset;
+}
+
+function failure(failure: DiscoveryFailure, detail: string): DiscoveryResult {
+  return { ok: false, failure, detail };
+}
+
+/** Makes one attempt at finding the Python runtime of process `pid`. */
+export function tryFindRuntime(
+  platform: Platform,
+  memory: RemoteMemory,
+  pid: number,
+  lastChance = false,
+): DiscoveryResult {
+  const state = platform.processState(pid);
+  if (state === "missing") return failure("missing", "No such process");
+  if (state === "exited") return failure("exited", "Process exited");
+  let maps: MemoryMap[];
+  let exe: string;
+  try {
+    maps = platform.memoryMaps(pid);
+    exe = platform.executable(pid);
+  } catch (e) {
+    if (e instanceof Deno.errors.PermissionDenied) return failure("permission", String(e));
+    return failure(state === "denied" ? "permission" : "missing", String(e));
+  }
+  const peek = new Peek(memory);
+  const libMap = maps.find((m) => LIBPYTHON.test(m.path.slice(m.path.lastIndexOf("/") + 1)));
+  const candidates = [
+    libMap?.path,
+    maps.find((m) => m.path === exe || m.path === `${exe} (deleted)`)?.path,
+  ]
+    .filter((p): p is string => p !== undefined);
+  let reason = "no Python symbols";
+  for (const path of candidates) {
+    const module = openModule(platform, pid, maps, path);
+    if (module === null) continue;
+    const runtime = runtimeAddressOf(module);
+    const interpHead = address(module, "interp_head");
+    if (runtime === 0 && interpHead === 0) continue;
+    if (peek.errnoOf(runtime || interpHead) === 1) return failure("permission", "EPERM");
+    const exact = exactVersion(peek, module, runtime);
+    const known = exact ?? fromFileName(path) ?? fromFileName(exe);
+    if (known === null) {
+      reason = "cannot determine the Python version";
+      continue;
+    }
+    const layout = layoutFor(peek, known, runtime);
+    if (typeof layout === "string") {
+      return { ok: false, failure: "not-python", detail: layout, unsupported: true };
+    }
+    const headAddress = layout.runtime.interpretersHead >= 0 && runtime !== 0
+      ? runtime + layout.runtime.interpretersHead
+      : interpHead;
+    if (headAddress === 0) {
+      reason = "no interpreter list";
+      continue;
+    }
+    const valid = validate(peek, layout, headAddress, pid);
+    if (typeof valid === "string") return failure("not-ready", valid);
+    const version = exact ?? scanVersion(peek, module, maps);
+    // The version buffer is filled shortly after the interpreter exists.
+    if (version === null && !lastChance) return failure("not-ready", "version not known yet");
+    const finalVersion = version ?? known;
+    layout.version = finalVersion;
+    return {
+      ok: true,
+      runtime: {
+        pid,
+        version: finalVersion,
+        layout,
+        interpretersHeadAddress: headAddress,
+        runtimeAddress: runtime,
+        tstateCurrentAddress: runtime === 0
+          ? address(module, "_PyThreadState_Current")
+          : layout.runtime.tstateCurrent >= 0
+          ? runtime + layout.runtime.tstateCurrent
+          : 0,
+        gcCollectingAddress: runtime === 0
+          ? address(module, "collecting")
+          : layout.runtime.gcCollecting >= 0
+          ? runtime + layout.runtime.gcCollecting
+          : 0,
+        codeTypeAddress: address(module, "PyCode_Type"),
+        pthreadTidOffset: valid,
+        binaryPath: path,
+      },
+    };
+  }
+  return failure("not-python", reason);
+}

@@ -1,0 +1,268 @@
+/**
+ * Walks a target's interpreters, threads and frames (spec:
+ * cpython-layouts.md, section 3). One pass visits every thread of every
+ * interpreter, re-reading the interpreter list from the runtime each time.
+ * Results go into a reused {@link ThreadSample}: nothing is allocated per
+ * sample once the code objects are cached.
+ *
+ * @module
+ */
+
+import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
+import type { CodeCache, CodeInfo } from "./code_cache.ts";
+import type { Runtime } from "./discovery.ts";
+import type { Layout } from "./layout.ts";
+
+/** Stacks deeper than this are cut to their innermost frames and marked invalid. */
+export const MAX_FRAMES = 2048;
+/** Bounds on list lengths, against cycles in memory that changes under us. */
+const MAX_THREADS = 4096;
+const MAX_INTERPRETERS = 256;
+/** Walks tried again when the stack changed under us. */
+const MAX_RETRIES = 2;
+/** Outcomes of a frame walk. */
+const DONE = 0;
+/** The walk read memory that changed under it: try again. */
+const TORN = 1;
+/** `FRAME_OWNED_BY_GENERATOR` (3.11–3.14). */
+const OWNED_BY_GENERATOR = 1;
+
+/** One thread's stack, innermost frame first. */
+export class ThreadSample {
+  /** Interpreter id. */
+  interpreterId = 0;
+  /** Kernel thread id (0 if unknown). */
+  threadId = 0;
+  /** Address of the thread state. */
+  threadState = 0;
+  /** Number of frames in `codes` / `lines`. */
+  depth = 0;
+  /** The walk failed or was cut short. */
+  invalid = false;
+  /** Address of the interpreter the thread belongs to. */
+  interpreter = 0;
+  readonly codes: CodeInfo[] = new Array(MAX_FRAMES);
+  readonly lines = new Int32Array(MAX_FRAMES);
+
+  /** Appends a frame; returns false when the stack is full. */
+  push(code: CodeInfo, line: number): boolean {
+    if (this.depth >= MAX_FRAMES) return false;
+    this.codes[this.depth] = code;
+    this.lines[this.depth] = line;
+    this.depth++;
+    return true;
+  }
+}
+
+function u64(view: DataView, at: number): number {
+  return view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
+}
+
+/** Walks one process's Python stacks. */
+export class StackWalker {
+  readonly #memory: RemoteMemory;
+  readonly #layout: Layout;
+  readonly #codes: CodeCache;
+  readonly #headAddress: number;
+  readonly #tidOffset: number;
+  readonly #word: ReadBuffer;
+  readonly #thread: ReadBuffer;
+  readonly #frame: ReadBuffer;
+  #interp = 0;
+  #nextInterp = 0;
+  #interpId = 0;
+  #interps = 0;
+  #ts = 0;
+  #threads = 0;
+
+  constructor(memory: RemoteMemory, runtime: Runtime, codes: CodeCache) {
+    this.#memory = memory;
+    this.#layout = runtime.layout;
+    this.#codes = codes;
+    this.#headAddress = runtime.interpretersHeadAddress;
+    this.#tidOffset = runtime.pthreadTidOffset;
+    this.#word = memory.buffer(64);
+    this.#thread = memory.buffer(Math.max(runtime.layout.thread.size, 64));
+    this.#frame = memory.buffer(512);
+  }
+
+  /** Reads a pointer; -1 on failure. */
+  #pointer(address: number): number {
+    const word = this.#word;
+    if (this.#memory.read(address, 8, word) !== 8) return -1;
+    return u64(word.view, 0);
+  }
+
+  /**
+   * Starts a pass. Returns 0, or a negative errno when the interpreter list
+   * cannot be read (the process is gone or denies access).
+   */
+  beginPass(): number {
+    const n = this.#memory.read(this.#headAddress, 8, this.#word);
+    if (n !== 8) return n < 0 ? n : -14;
+    this.#interp = u64(this.#word.view, 0);
+    this.#interps = 0;
+    this.#ts = 0;
+    this.#enterInterpreter();
+    return 0;
+  }
+
+  #enterInterpreter(): void {
+    const interp = this.#interp;
+    this.#ts = 0;
+    if (interp === 0) return;
+    const o = this.#layout.interpreter;
+    const ts = this.#pointer(interp + o.threadsHead);
+    const next = this.#pointer(interp + o.next);
+    if (ts < 0 || next < 0) {
+      this.#interp = 0;
+      return;
+    }
+    this.#nextInterp = next;
+    this.#ts = ts;
+    this.#threads = 0;
+    if (o.id >= 0) {
+      const id = this.#pointer(interp + o.id);
+      this.#interpId = id < 0 ? 0 : id;
+    } else {
+      this.#interpId = 0;
+    }
+  }
+
+  /** Fills `out` with the next thread of the pass; false when the pass is over. */
+  nextThread(out: ThreadSample): boolean {
+    while (true) {
+      if (this.#ts !== 0 && this.#threads < MAX_THREADS) {
+        this.#threads++;
+        this.#ts = this.#walkThread(this.#ts, out);
+        return true;
+      }
+      if (this.#interp === 0) return false;
+      this.#interp = ++this.#interps < MAX_INTERPRETERS ? this.#nextInterp : 0;
+      this.#enterInterpreter();
+    }
+  }
+
+  /** Walks one thread state into `out`; returns the next thread state (0 at the end). */
+  #walkThread(ts: number, out: ThreadSample): number {
+    const layout = this.#layout;
+    const o = layout.thread;
+    out.interpreterId = this.#interpId;
+    out.interpreter = this.#interp;
+    out.threadState = ts;
+    out.depth = 0;
+    out.invalid = false;
+    out.threadId = 0;
+    const buffer = this.#thread;
+    if (this.#memory.read(ts, o.size, buffer) !== o.size) {
+      out.invalid = true;
+      return 0;
+    }
+    const view = buffer.view;
+    const next = u64(view, o.next);
+    if (o.nativeThreadId >= 0) {
+      out.threadId = view.getUint32(o.nativeThreadId, true);
+    } else {
+      const pthread = u64(view, o.threadId);
+      const word = this.#word;
+      if (pthread !== 0 && this.#memory.read(pthread + this.#tidOffset, 4, word) === 4) {
+        out.threadId = word.view.getInt32(0, true);
+      }
+    }
+    let frame = o.frame >= 0
+      ? u64(view, o.frame)
+      : o.currentFrame >= 0
+      ? u64(view, o.currentFrame)
+      : this.#cframeFrame(u64(view, o.cframe));
+    for (let attempt = 0;; attempt++) {
+      const walk = o.frame >= 0
+        ? this.#walkFrameObjects(frame, out)
+        : this.#walkInterpreterFrames(frame, out);
+      if (walk !== TORN) break;
+      // The stack changed under us (a frame was pushed, popped or a
+      // generator yielded while we read it): walk it again from the top.
+      if (attempt === MAX_RETRIES) {
+        out.invalid = true;
+        break;
+      }
+      out.depth = 0;
+      out.invalid = false;
+      frame = o.frame >= 0 ? this.#pointer(ts + o.frame) : this.#currentFrame(ts);
+    }
+    return next === ts ? 0 : next;
+  }
+
+  /** The thread's current interpreter frame (3.11+), or -1. */
+  #currentFrame(ts: number): number {
+    const o = this.#layout.thread;
+    if (o.currentFrame >= 0) return this.#pointer(ts + o.currentFrame);
+    return this.#cframeFrame(this.#pointer(ts + o.cframe));
+  }
+
+  /** `cframe->current_frame` (3.11, 3.12): 0 without a cframe, -1 if unreadable. */
+  #cframeFrame(cframe: number): number {
+    if (cframe <= 0) return cframe;
+    return this.#pointer(cframe + this.#layout.thread.cframeCurrentFrame);
+  }
+
+  /**
+   * 2.7–3.10: heap frame objects linked by `f_back`. Returns TORN when the
+   * stack changed under the walk: a read failed, or it ended on a generator
+   * frame, whose back link the generator clears when it yields.
+   */
+  #walkFrameObjects(frame: number, out: ThreadSample): number {
+    if (frame < 0) return TORN;
+    const o = this.#layout.frameObject;
+    const buffer = this.#frame;
+    const view = buffer.view;
+    while (frame !== 0) {
+      if (this.#memory.read(frame, o.size, buffer) !== o.size) return TORN;
+      const code = this.#codes.get(u64(view, o.code));
+      if (code === null) return TORN;
+      const back = u64(view, o.back);
+      if (back === frame) return TORN;
+      if (!out.push(code, code.line(view.getInt32(o.lasti, true)))) {
+        out.invalid = true;
+        return DONE;
+      }
+      if (back === 0) return code.generator ? TORN : DONE;
+      frame = back;
+    }
+    return DONE;
+  }
+
+  /**
+   * 3.11+: interpreter frames linked by `previous`, skipping shim frames.
+   * Returns TORN when the stack changed under the walk (as above).
+   */
+  #walkInterpreterFrames(frame: number, out: ThreadSample): number {
+    if (frame < 0) return TORN;
+    const layout = this.#layout;
+    const o = layout.interpreterFrame;
+    const codeAdaptive = layout.code.codeAdaptive;
+    const buffer = this.#frame;
+    const view = buffer.view;
+    while (frame !== 0) {
+      if (this.#memory.read(frame, o.size, buffer) !== o.size) return TORN;
+      const previous = u64(view, o.previous);
+      if (previous === frame) return TORN;
+      const owner = view.getUint8(o.owner);
+      if (owner < o.shimOwnerMin) {
+        let codeAddress = u64(view, o.code);
+        if (o.taggedCode) codeAddress -= codeAddress % 4;
+        const code = this.#codes.get(codeAddress);
+        if (code === null) return TORN;
+        if (!code.shim) {
+          const index = (u64(view, o.instrPtr) - (codeAddress + codeAdaptive)) / 2;
+          if (!out.push(code, code.line(index))) {
+            out.invalid = true;
+            return DONE;
+          }
+        }
+      }
+      if (previous === 0) return owner === OWNED_BY_GENERATOR ? TORN : DONE;
+      frame = previous;
+    }
+    return DONE;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The sampling loop: one pass over every thread of every profiled process
+ * per interval, each thread sample charged the time since the process's
+ * previous pass (spec: austin-behaviour.md, sections 4.3 and 6).
+ *
+ * @module
+ */
+
+import type { Platform, RemoteMemory } from "../platforms/platform.ts";
+import type { CollapsedWriter } from "./output/collapsed.ts";
+import type { OutputSink } from "./output/sink.ts";
+import type { Runtime } from "./python/discovery.ts";
+import { type StackWalker, ThreadSample } from "./python/walker.ts";
+import { SamplingStats } from "./stats.ts";
+
+/** The metric modes. */
+export type Mode = "wall" | "cpu" | "memory" | "full";
+
+/** How to sample. */
+export interface SamplerOptions {
+  intervalUs: number;
+  /** Seconds to sample for; 0 = until the processes end. */
+  exposureS: number;
+  mode: Mode;
+  gc: boolean;
+  excludeEmpty: boolean;
+}
+
+/** One profiled process. */
+export interface Target {
+  pid: number;
+  runtime: Runtime;
+  memory: RemoteMemory;
+  walker: StackWalker;
+  /** End of the previous pass (µs); the first is the end of initialisation. */
+  timestamp: number;
+  /** Last resident set size read, for memory deltas. */
+  rss: number;
+}
+
+/** Why the loop stopped early, set from outside (signal handlers). */
+export interface StopRequest {
+  signal: "SIGINT" | "SIGTERM" | null;
+}
+
+/** What a run produced. */
+export interface SamplingResult {
+  durationUs: number;
+  stats: SamplingStats;
+  /** The exposure time ran out. */
+  exposed: boolean;
+}
+
+const FLUSH_EVERY_US = 100_000;
+
+function u64(view: DataView): number {
+  return view.getUint32(0, true) + view.getUint32(4, true) * 4294967296;
+}
+
+/** Reads small values out of a target's memory. */
+class Probe {
+  readonly #buffer;
+  constructor(readonly memory: RemoteMemory) {
+    this.#buffer = memory.buffer(64);
+  }
+  pointer(address: number): number {
+    if (address === 0 || this.memory.read(address, 8, this.#buffer) !== 8) return 0;
+    return u64(this.#buffer.view);
+  }
+  i32(address: number): number {
+    if (address === 0 || this.memory.read(address, 4, this.#buffer) !== 4) return 0;
+    return this.#buffer.view.getInt32(0, true);
+  }
+}
+
+/** The thread state holding the GIL in an interpreter, or 0 (spec: cpython-layouts.md 6). */
+function gilHolder(probe: Probe, runtime: Runtime, interp: number): number {
+  const layout = runtime.layout;
+  if (runtime.tstateCurrentAddress !== 0) return probe.pointer(runtime.tstateCurrentAddress);
+  if (layout.interpreter.cevalGil >= 0) {
+    const gil = probe.pointer(interp + layout.interpreter.cevalGil);
+    if (gil === 0 || probe.i32(gil + layout.gil.locked) <= 0) return 0;
+    return probe.pointer(gil + layout.gil.lastHolder);
+  }
+  return 0;
+}
+
+/** Whether the GC of an interpreter is collecting. */
+function collecting(probe: Probe, runtime: Runtime, interp: number): boolean {
+  if (runtime.gcCollectingAddress !== 0) return probe.i32(runtime.gcCollectingAddress) !== 0;
+  const offset = runtime.layout.interpreter.gcCollecting;
+  return offset >= 0 && interp !== 0 && probe.i32(interp + offset) !== 0;
+}
+
+/**
+ * Samples `targets` until they are all gone, the exposure runs out or a stop
+ * is requested. Every ~100 ms the output is flushed and control returns to
+ * the event loop (signals, child exits).
+ */
+export async function runSampler(
+  platform: Platform,
+  targets: Target[],
+  writer: CollapsedWriter,
+  sink: OutputSink,
+  options: SamplerOptions,
+  stop: StopRequest,
+  alive: (target: Target) => boolean,
+): Promise<SamplingResult> {
+  const clock = platform.clock;
+  const stats = new SamplingStats();
+  const sample = new ThreadSample();
+  const probes = new Map(targets.map((t) => [t, new Probe(t.memory)]));
+  const { intervalUs, mode, gc, excludeEmpty } = options;
+  const idleNeeded = mode === "cpu" || mode === "full";
+  const memoryNeeded = mode === "memory" || mode === "full";
+  const start = clock.nowUs();
+  const deadline = options.exposureS > 0 ? start + options.exposureS * 1e6 : Infinity;
+  let nextFlush = start + FLUSH_EVERY_US;
+  let exposed = false;
+  let live = targets.slice();
+
+  while (live.length > 0 && stop.signal === null) {
+    const passStart = clock.nowUs();
+    for (let t = 0; t < live.length; t++) {
+      const target = live[t];
+      const delta = passStart - target.timestamp;
+      if (target.walker.beginPass() < 0) {
+        live.splice(t--, 1);
+        continue;
+      }
+      const probe = probes.get(target) as Probe;
+      let holder = -1;
+      let holderInterp = -1;
+      while (target.walker.nextThread(sample)) {
+        if (excludeEmpty && sample.depth === 0 && !sample.invalid) continue;
+        let memDelta = 0;
+        if (memoryNeeded) {
+          if (holderInterp !== sample.interpreter) {
+            holderInterp = sample.interpreter;
+            holder = gilHolder(probe, target.runtime, sample.interpreter);
+          }
+          if (holder === sample.threadState) {
+            const rss = platform.residentBytes(target.pid);
+            if (rss >= 0) {
+              memDelta = rss - target.rss;
+              target.rss = rss;
+            }
+          }
+        }
+        if (delta === 0 && memDelta === 0) continue;
+        let metric: string;
+        if (mode === "memory") {
+          if (memDelta === 0) continue;
+          metric = `${memDelta}`;
+        } else if (idleNeeded) {
+          const idle = platform.threadIdle(target.pid, sample.threadId);
+          if (mode === "cpu" && idle) continue;
+          metric = mode === "full" ? `${delta},${idle ? 1 : 0},${memDelta}` : `${delta}`;
+        } else {
+          metric = `${delta}`;
+        }
+        const inGc = gc && collecting(probe, target.runtime, sample.interpreter);
+        writer.sample(target.pid, sample, inGc, metric);
+        if (inGc) stats.gcTime += delta;
+        stats.record(clock.nowUs() - passStart, intervalUs, sample.invalid);
+      }
+      target.timestamp += delta;
+    }
+    const now = clock.nowUs();
+    if (now >= deadline) {
+      exposed = true;
+      break;
+    }
+    if (now >= nextFlush) {
+      sink.flush();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      live = live.filter(alive);
+      nextFlush = clock.nowUs() + FLUSH_EVERY_US;
+    }
+    const wake = passStart + intervalUs;
+    if (wake > clock.nowUs()) clock.sleepUntilUs(wake);
+  }
+  return { durationUs: clock.nowUs() - start, stats, exposed };
+}

@@ -1,0 +1,274 @@
+/**
+ * Linux implementation of {@link Platform}: `process_vm_readv` for memory,
+ * `/proc` for maps, threads and states, `clock_nanosleep` for timing.
+ *
+ * @module
+ */
+
+import { CLOCK_MONOTONIC, errno, libc, PR_SET_TIMERSLACK, TIMER_ABSTIME } from "../ffi/libc.ts";
+import type {
+  ChildProcess,
+  Clock,
+  ExitStatus,
+  MemoryMap,
+  Platform,
+  ProcessState,
+  ReadBuffer,
+  RemoteMemory,
+} from "./platform.ts";
+
+const TWO_32 = 4294967296;
+
+/** Writes a non-negative integer < 2^53 as a little-endian u64 into two u32 slots. */
+function putU64(words: Uint32Array, index: number, value: number): void {
+  words[index] = value >>> 0;
+  words[index + 1] = Math.floor(value / TWO_32);
+}
+
+/** A local buffer together with the iovec that describes it to the kernel. */
+class IovecBuffer implements ReadBuffer {
+  readonly bytes: Uint8Array;
+  readonly view: DataView;
+  /** Local address of `bytes[0]`. */
+  readonly base: number;
+  /** `struct iovec` for this buffer: base and length, rewritten per read. */
+  readonly iovec = new Uint32Array(new ArrayBuffer(16));
+
+  constructor(size: number) {
+    // A buffer created from its own ArrayBuffer is never moved by the GC, so
+    // its address can be taken once.
+    const storage = new ArrayBuffer(Math.max(size, 64));
+    this.bytes = new Uint8Array(storage, 0, size);
+    this.view = new DataView(storage, 0, size);
+    this.base = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.bytes)));
+  }
+}
+
+const ONE = Deno.UnsafePointer.create(1n);
+
+/** Remote memory of one process through `process_vm_readv`. */
+class VmReadvMemory implements RemoteMemory {
+  readonly pid: number;
+  readonly #remote = new Uint32Array(new ArrayBuffer(16));
+  readonly #readv = libc().process_vm_readv;
+
+  constructor(pid: number) {
+    this.pid = pid;
+  }
+
+  buffer(size: number): ReadBuffer {
+    return new IovecBuffer(size);
+  }
+
+  read(address: number, length: number, into: ReadBuffer, at = 0): number {
+    const local = into as IovecBuffer;
+    if (at + length > local.bytes.length) return -14;
+    const iov = local.iovec;
+    putU64(iov, 0, local.base + at);
+    putU64(iov, 2, length);
+    const remote = this.#remote;
+    putU64(remote, 0, address);
+    putU64(remote, 2, length);
+    const n = this.#readv(this.pid, iov, ONE, remote, ONE, null);
+    return n < 0 ? -errno() : n;
+  }
+}
+
+/** Parses the text of `/proc/PID/maps`. */
+export function parseMaps(text: string): MemoryMap[] {
+  const maps: MemoryMap[] = [];
+  for (const line of text.split("\n")) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S+)\s+([0-9a-f]+)\s+\S+\s+\d+\s*(.*)$/.exec(line);
+    if (m === null) continue;
+    maps.push({
+      start: parseInt(m[1], 16),
+      end: parseInt(m[2], 16),
+      perms: m[3],
+      offset: parseInt(m[4], 16),
+      path: m[5],
+    });
+  }
+  return maps;
+}
+
+/** Extracts the scheduler state letter from the text of a `/proc/.../stat` file. */
+export function statState(text: string): string {
+  const close = text.indexOf(")");
+  if (close < 0) return "?";
+  let i = close + 1;
+  while (text[i] === " ") i++;
+  return text[i] ?? "?";
+}
+
+const DELETED = " (deleted)";
+
+/** Strips the ` (deleted)` suffix the kernel adds to paths of removed files. */
+export function undeleted(path: string): string {
+  return path.endsWith(DELETED) ? path.slice(0, -DELETED.length) : path;
+}
+
+const SIGNAL_NUMBERS: Record<string, number> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
+
+class LinuxChild implements ChildProcess {
+  readonly pid: number;
+  readonly status: Promise<ExitStatus>;
+  #done = false;
+  #process: Deno.ChildProcess;
+
+  constructor(process: Deno.ChildProcess) {
+    this.#process = process;
+    this.pid = process.pid;
+    this.status = process.status.then((s) => {
+      this.#done = true;
+      if (s.signal !== null) {
+        return { code: null, signal: SIGNAL_NUMBERS[s.signal] ?? s.code - 128 };
+      }
+      return { code: s.code, signal: null };
+    });
+  }
+
+  exited(): boolean {
+    return this.#done || linuxProcessState(this.pid) !== "alive";
+  }
+
+  kill(signal: Deno.Signal): void {
+    if (this.#done) return;
+    try {
+      this.#process.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function linuxProcessState(pid: number): ProcessState {
+  if (libc().kill(pid, 0) !== 0) {
+    return errno() === 1 ? "denied" : "missing";
+  }
+  try {
+    return statState(Deno.readTextFileSync(`/proc/${pid}/stat`)) === "Z" ? "exited" : "alive";
+  } catch {
+    return "missing";
+  }
+}
+
+class LinuxClock implements Clock {
+  readonly #spec = new Uint32Array(new ArrayBuffer(16));
+  readonly #gettime = libc().clock_gettime;
+  readonly #sleep = libc().clock_nanosleep;
+
+  constructor() {
+    // A small timer slack lets short sleeps end when asked to.
+    libc().prctl(PR_SET_TIMERSLACK, ONE, null, null, null);
+  }
+
+  nowUs(): number {
+    const spec = this.#spec;
+    this.#gettime(CLOCK_MONOTONIC, spec);
+    return (spec[0] + spec[1] * TWO_32) * 1e6 + Math.floor(spec[2] / 1000);
+  }
+
+  sleepUntilUs(deadlineUs: number): void {
+    const spec = this.#spec;
+    const seconds = Math.floor(deadlineUs / 1e6);
+    putU64(spec, 0, seconds);
+    putU64(spec, 2, Math.round((deadlineUs - seconds * 1e6) * 1000));
+    this.#sleep(CLOCK_MONOTONIC, TIMER_ABSTIME, spec, null);
+  }
+}
+
+/** The Linux platform. */
+export class LinuxPlatform implements Platform {
+  readonly clock: Clock = new LinuxClock();
+
+  openMemory(pid: number): RemoteMemory {
+    return new VmReadvMemory(pid);
+  }
+
+  processState(pid: number): ProcessState {
+    return linuxProcessState(pid);
+  }
+
+  memoryMaps(pid: number): MemoryMap[] {
+    return parseMaps(Deno.readTextFileSync(`/proc/${pid}/maps`));
+  }
+
+  executable(pid: number): string {
+    return undeleted(Deno.readLinkSync(`/proc/${pid}/exe`));
+  }
+
+  mappedFileCandidates(pid: number, map: MemoryMap): string[] {
+    const viaRoot = `/proc/${pid}/root${undeleted(map.path)}`;
+    const viaMap = `/proc/${pid}/map_files/${map.start.toString(16)}-${map.end.toString(16)}`;
+    return map.path.endsWith(DELETED) ? [viaMap, viaRoot] : [viaRoot, viaMap];
+  }
+
+  threadIds(pid: number): number[] {
+    const tids: number[] = [];
+    try {
+      for (const entry of Deno.readDirSync(`/proc/${pid}/task`)) {
+        const tid = Number(entry.name);
+        if (Number.isInteger(tid)) tids.push(tid);
+      }
+    } catch {
+      // process gone
+    }
+    return tids;
+  }
+
+  threadIdle(pid: number, tid: number): boolean {
+    try {
+      return statState(Deno.readTextFileSync(`/proc/${pid}/task/${tid}/stat`)) !== "R";
+    } catch {
+      return true;
+    }
+  }
+
+  residentBytes(pid: number): number {
+    try {
+      const fields = Deno.readTextFileSync(`/proc/${pid}/statm`).split(" ");
+      return Number(fields[1]) * 4096;
+    } catch {
+      return -1;
+    }
+  }
+
+  physicalMemoryKiB(): number {
+    try {
+      const m = /MemTotal:\s+(\d+)/.exec(Deno.readTextFileSync("/proc/meminfo"));
+      return m === null ? 0 : Number(m[1]);
+    } catch {
+      return 0;
+    }
+  }
+
+  spawn(command: string, args: string[], stdoutToNull: boolean): ChildProcess {
+    const process = new Deno.Command(command, {
+      args,
+      stdin: "inherit",
+      stdout: stdoutToNull ? "null" : "inherit",
+      stderr: "inherit",
+    }).spawn();
+    return new LinuxChild(process);
+  }
+
+  isTerminal(fd: number): boolean {
+    return libc().isatty(fd) === 1;
+  }
+}

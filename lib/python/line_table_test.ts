@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import {
   linetable310Line,
   linetable310LineOrReached,
@@ -9,53 +10,6 @@ import {
   NO_LINE,
   type SourceLocation,
 } from "./line_table.ts";
-
-// ---------------------------------------------------------------------------
-// Assertions
-//
-// `import assert from "node:assert/strict"` fails `deno check` here: a `node:` import makes Deno
-// resolve `npm:@types/node`, which is not in node_modules/. This stand-in has the same names and
-// strict semantics for the three calls used below.
-
-/** Throws with both values shown. */
-function fail(actual: unknown, expected: unknown, message?: string): never {
-  const show = (v: unknown) => Deno.inspect(v, { depth: 4, iterableLimit: 20 });
-  throw new Error(
-    `${message ?? "assertion failed"}\n  actual:   ${show(actual)}\n  expected: ${show(expected)}`,
-  );
-}
-
-/** Strict equality of primitives, arrays and plain objects. */
-function same(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (Array.isArray(a) && Array.isArray(b)) {
-    return a.length === b.length && a.every((x, i) => same(x, b[i]));
-  }
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) return false;
-  const ka = Object.keys(a), kb = Object.keys(b);
-  const ra = a as Record<string, unknown>, rb = b as Record<string, unknown>;
-  return ka.length === kb.length && ka.every((k) => same(ra[k], rb[k]));
-}
-
-/** The subset of node:assert/strict used here. */
-interface Assert {
-  ok(value: unknown, message?: string): asserts value;
-  equal(actual: unknown, expected: unknown, message?: string): void;
-  deepEqual(actual: unknown, expected: unknown, message?: string): void;
-}
-
-const assert: Assert = {
-  ok(value: unknown, message?: string): asserts value {
-    if (!value) fail(value, true, message);
-  },
-  equal(actual: unknown, expected: unknown, message?: string): void {
-    if (!Object.is(actual, expected)) fail(actual, expected, message);
-  },
-  deepEqual(actual: unknown, expected: unknown, message?: string): void {
-    if (!same(actual, expected)) fail(actual, expected, message);
-  },
-};
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -45,6 +45,14 @@ class IovecBuffer implements ReadBuffer {
 }
 
 const ONE = Deno.UnsafePointer.create(1n);
+/** IOV_MAX: the most iovecs one call takes. */
+const MAX_IOV = 1024;
+const COUNTS: Deno.PointerValue[] = [];
+
+/** An iovec count as the pointer-typed argument (created once per value). */
+function countPointer(n: number): Deno.PointerValue {
+  return COUNTS[n] ??= Deno.UnsafePointer.create(BigInt(n));
+}
 
 /** Remote memory of one process through `process_vm_readv`. */
 class VmReadvMemory implements RemoteMemory {
@@ -72,6 +80,32 @@ class VmReadvMemory implements RemoteMemory {
     const n = this.#readv(this.pid, iov, ONE, remote, ONE, null);
     return n < 0 ? -errno() : n;
   }
+
+  readMany(addresses: Float64Array, count: number, length: number, into: ReadBuffer): number {
+    const local = into as IovecBuffer;
+    const n = Math.min(count, MAX_IOV, Math.floor(local.bytes.length / length));
+    if (n <= 0) return 0;
+    const localIov = this.#manyLocal;
+    const remoteIov = this.#manyRemote;
+    for (let i = 0; i < n; i++) {
+      putU64(localIov, i * 4, local.base + i * length);
+      putU64(localIov, i * 4 + 2, length);
+      putU64(remoteIov, i * 4, addresses[i]);
+      putU64(remoteIov, i * 4 + 2, length);
+    }
+    const copied = this.#readv(
+      this.pid,
+      localIov,
+      countPointer(n),
+      remoteIov,
+      countPointer(n),
+      null,
+    );
+    return copied < 0 ? -errno() : Math.floor(copied / length);
+  }
+
+  readonly #manyLocal = new Uint32Array(new ArrayBuffer(16 * MAX_IOV));
+  readonly #manyRemote = new Uint32Array(new ArrayBuffer(16 * MAX_IOV));
 }
 
 /** Parses the text of `/proc/PID/maps`. */

@@ -14,6 +14,8 @@ import { MAX_STRING_LENGTH, readBytesObject, readString } from "./strings.ts";
 const MAX_LINE_TABLE = 1 << 20;
 /** CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR. */
 const GENERATOR_FLAGS = 0x20 | 0x80 | 0x200;
+/** Code headers read in one system call. */
+const BATCH = 256;
 /** Entries kept before the cache is emptied, to bound memory. */
 const MAX_ENTRIES = 32768;
 
@@ -66,6 +68,7 @@ export class CodeCache {
   readonly #buffer: ReadBuffer;
   readonly #header: ReadBuffer;
   readonly #typeName: ReadBuffer;
+  readonly #batch: ReadBuffer;
 
   constructor(
     readonly memory: RemoteMemory,
@@ -76,6 +79,7 @@ export class CodeCache {
     this.#buffer = memory.buffer(Math.max(MAX_STRING_LENGTH * 4, 65536));
     this.#header = memory.buffer(512);
     this.#typeName = memory.buffer(64);
+    this.#batch = memory.buffer(BATCH * layout.code.size);
   }
 
   /**
@@ -85,13 +89,48 @@ export class CodeCache {
    * the address of a freed code object is soon reused by a new one.
    */
   get(address: number): CodeInfo | null {
-    const o = this.layout.code;
+    const size = this.layout.code.size;
     const header = this.#header;
-    if (address === 0 || this.memory.read(address, o.size, header) !== o.size) return null;
-    const view = header.view;
-    const filenameAt = u64(view, o.filename);
-    const nameAt = u64(view, o.qualname >= 0 ? o.qualname : o.name);
-    const tableAt = u64(view, o.lineTable);
+    if (address === 0 || this.memory.read(address, size, header) !== size) return null;
+    return this.#lookup(address, header.view, 0);
+  }
+
+  /**
+   * Resolves `count` code object addresses into `out` with one batched read
+   * of their headers. Returns false if any of them could not be read.
+   */
+  resolveMany(addresses: Float64Array, count: number, out: (CodeInfo | null)[]): boolean {
+    const size = this.layout.code.size;
+    const batch = this.#batch;
+    const view = batch.view;
+    let done = 0;
+    while (done < count) {
+      const want = Math.min(count - done, BATCH);
+      const got = this.memory.readMany(addresses.subarray(done), want, size, batch);
+      for (let i = 0; i < Math.max(got, 0); i++) {
+        const info = this.#lookup(addresses[done + i], view, i * size);
+        if (info === null) return false;
+        out[done + i] = info;
+      }
+      if (got < want) {
+        // The first unreadable header: read it alone to find out.
+        const single = this.get(addresses[done + Math.max(got, 0)]);
+        if (single === null) return false;
+        out[done + Math.max(got, 0)] = single;
+        done += Math.max(got, 0) + 1;
+      } else {
+        done += want;
+      }
+    }
+    return true;
+  }
+
+  /** The entry for the code object whose header is at `base` in `view`. */
+  #lookup(address: number, view: DataView, base: number): CodeInfo | null {
+    const o = this.layout.code;
+    const filenameAt = u64(view, base + o.filename);
+    const nameAt = u64(view, base + (o.qualname >= 0 ? o.qualname : o.name));
+    const tableAt = u64(view, base + o.lineTable);
     const hit = this.#entries.get(address);
     if (
       hit !== undefined && hit.key[0] === filenameAt && hit.key[1] === nameAt &&
@@ -99,7 +138,7 @@ export class CodeCache {
     ) {
       return hit;
     }
-    const info = this.#load(view, filenameAt, nameAt, tableAt);
+    const info = this.#load(view, base, filenameAt, nameAt, tableAt);
     if (info !== null && info !== NOT_CODE) {
       if (this.#entries.size >= MAX_ENTRIES) this.#entries.clear();
       this.#entries.set(address, info);
@@ -119,10 +158,16 @@ export class CodeCache {
   }
 
   /** Builds the entry for a code object whose header is in `view`. */
-  #load(view: DataView, filenameAt: number, nameAt: number, tableAt: number): CodeInfo | null {
+  #load(
+    view: DataView,
+    base: number,
+    filenameAt: number,
+    nameAt: number,
+    tableAt: number,
+  ): CodeInfo | null {
     const o = this.layout.code;
-    if (this.layout.checkCodeType && !this.#isCode(u64(view, 8))) return NOT_CODE;
-    const firstLineNo = view.getInt32(o.firstLineNo, true);
+    if (this.layout.checkCodeType && !this.#isCode(u64(view, base + 8))) return NOT_CODE;
+    const firstLineNo = view.getInt32(base + o.firstLineNo, true);
     const s = this.layout.strings;
     const filename = readString(this.memory, this.#buffer, filenameAt, s);
     const scope = readString(this.memory, this.#buffer, nameAt, s);
@@ -130,7 +175,8 @@ export class CodeCache {
     const table = readBytesObject(this.memory, this.#buffer, tableAt, s.bytesData, MAX_LINE_TABLE);
     if (table === null) return null;
     const shim = filename === "__init__" && scope === "__init__";
-    const generator = o.flags >= 0 && (view.getInt32(o.flags, true) & GENERATOR_FLAGS) !== 0;
+    const flags = o.flags >= 0 ? view.getInt32(base + o.flags, true) : 0;
+    const generator = (flags & GENERATOR_FLAGS) !== 0;
     return new CodeInfo(filename, scope, firstLineNo, table, this.layout, shim, generator, [
       filenameAt,
       nameAt,

@@ -41,15 +41,23 @@ export class ThreadSample {
   invalid = false;
   /** Address of the interpreter the thread belongs to. */
   interpreter = 0;
+  /** Resolved frames: code objects and line numbers. */
   readonly codes: CodeInfo[] = new Array(MAX_FRAMES);
   readonly lines = new Int32Array(MAX_FRAMES);
+  /** Frames as walked, before resolution: code addresses and positions. */
+  readonly addresses = new Float64Array(MAX_FRAMES);
+  readonly positions = new Float64Array(MAX_FRAMES);
+  /** Resolution scratch: the code object of each walked frame. */
+  readonly resolved: (CodeInfo | null)[] = new Array(MAX_FRAMES).fill(null);
+  /** Number of walked frames in `addresses` / `positions`. */
+  walked = 0;
 
-  /** Appends a frame; returns false when the stack is full. */
-  push(code: CodeInfo, line: number): boolean {
-    if (this.depth >= MAX_FRAMES) return false;
-    this.codes[this.depth] = code;
-    this.lines[this.depth] = line;
-    this.depth++;
+  /** Records a walked frame; returns false when the stack is full. */
+  add(code: number, position: number): boolean {
+    if (this.walked >= MAX_FRAMES) return false;
+    this.addresses[this.walked] = code;
+    this.positions[this.walked] = position;
+    this.walked++;
     return true;
   }
 }
@@ -175,9 +183,11 @@ export class StackWalker {
       ? u64(view, o.currentFrame)
       : this.#cframeFrame(u64(view, o.cframe));
     for (let attempt = 0;; attempt++) {
-      const walk = o.frame >= 0
+      out.walked = 0;
+      let walk = o.frame >= 0
         ? this.#walkFrameObjects(frame, out)
         : this.#walkInterpreterFrames(frame, out);
+      if (walk === DONE) walk = this.#resolve(out);
       if (walk !== TORN) break;
       // The stack changed under us (a frame was pushed, popped or a
       // generator yielded while we read it): walk it again from the top.
@@ -206,9 +216,8 @@ export class StackWalker {
   }
 
   /**
-   * 2.7–3.10: heap frame objects linked by `f_back`. Returns TORN when the
-   * stack changed under the walk: a read failed, or it ended on a generator
-   * frame, whose back link the generator clears when it yields.
+   * 2.7–3.10: heap frame objects linked by `f_back`, recorded unresolved.
+   * Returns TORN when a read failed (the stack changed under the walk).
    */
   #walkFrameObjects(frame: number, out: ThreadSample): number {
     if (frame < 0) return TORN;
@@ -217,15 +226,12 @@ export class StackWalker {
     const view = buffer.view;
     while (frame !== 0) {
       if (this.#memory.read(frame, o.size, buffer) !== o.size) return TORN;
-      const code = this.#codes.get(u64(view, o.code));
-      if (code === null) return TORN;
       const back = u64(view, o.back);
       if (back === frame) return TORN;
-      if (!out.push(code, code.line(view.getInt32(o.lasti, true)))) {
+      if (!out.add(u64(view, o.code), view.getInt32(o.lasti, true))) {
         out.invalid = true;
         return DONE;
       }
-      if (back === 0) return code.generator ? TORN : DONE;
       frame = back;
     }
     return DONE;
@@ -248,21 +254,41 @@ export class StackWalker {
       if (previous === frame) return TORN;
       const owner = view.getUint8(o.owner);
       if (owner < o.shimOwnerMin) {
-        let codeAddress = u64(view, o.code);
-        if (o.taggedCode) codeAddress -= codeAddress % 4;
-        const code = this.#codes.get(codeAddress);
-        if (code === null) return TORN;
-        if (!code.shim) {
-          const index = (u64(view, o.instrPtr) - (codeAddress + codeAdaptive)) / 2;
-          if (!out.push(code, code.line(index))) {
-            out.invalid = true;
-            return DONE;
-          }
+        let code = u64(view, o.code);
+        if (o.taggedCode) code -= code % 4;
+        const index = (u64(view, o.instrPtr) - (code + codeAdaptive)) / 2;
+        if (!out.add(code, index)) {
+          out.invalid = true;
+          return DONE;
         }
       }
       if (previous === 0) return owner === OWNED_BY_GENERATOR ? TORN : DONE;
       frame = previous;
     }
+    return DONE;
+  }
+
+  /**
+   * Resolves the walked frames into code objects and lines, dropping shim
+   * frames. TORN if a code object could not be read (its frame was reused
+   * while we walked) or, up to 3.10, if the outermost frame belongs to a
+   * generator (its back link was cleared when it yielded).
+   */
+  #resolve(out: ThreadSample): number {
+    const n = out.walked;
+    const resolved = out.resolved;
+    if (n > 0 && !this.#codes.resolveMany(out.addresses, n, resolved)) return TORN;
+    if (n > 0 && !out.invalid && (resolved[n - 1] as CodeInfo).generator) return TORN;
+    let depth = 0;
+    for (let i = 0; i < n; i++) {
+      const code = resolved[i] as CodeInfo;
+      resolved[i] = null;
+      if (code.shim) continue;
+      out.codes[depth] = code;
+      out.lines[depth] = code.line(out.positions[i]);
+      depth++;
+    }
+    out.depth = depth;
     return DONE;
   }
 }

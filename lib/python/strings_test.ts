@@ -1,0 +1,453 @@
+/**
+ * Tests for the string decoders and for reading `str` / `bytes` objects out of
+ * real Python processes of every installed version (spec: cpython-layouts.md,
+ * section 5). Interpreters that are not installed are skipped with a log line.
+ */
+
+import assert from "node:assert/strict";
+import { currentPlatform } from "../../platforms/mod.ts";
+import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
+import { DEBUG_OFFSETS_SIZE, layoutFromDebugOffsets } from "./debug_offsets.ts";
+import type { Layout } from "./layout.ts";
+import { tableLayout } from "./layouts.ts";
+import {
+  decodeBytesName,
+  decodeKind,
+  decodeLatin1,
+  decodeUcs2,
+  decodeUcs4,
+  MAX_STRING_LENGTH,
+  readBytesObject,
+  readString,
+} from "./strings.ts";
+
+// ---------------------------------------------------------------------------
+// Helpers
+
+const PYENV = "/root/.pyenv/versions";
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ucs2(text: string): Uint8Array {
+  const out = new Uint8Array(text.length * 2);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < text.length; i++) view.setUint16(i * 2, text.charCodeAt(i), true);
+  return out;
+}
+
+function ucs4(codePoints: number[]): Uint8Array {
+  const out = new Uint8Array(codePoints.length * 4);
+  const view = new DataView(out.buffer);
+  codePoints.forEach((cp, i) => view.setUint32(i * 4, cp, true));
+  return out;
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}
+
+/** A Python child that printed one JSON line and now sleeps. */
+interface PythonChild {
+  info: Record<string, number>;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function startPython(executable: string, script: string): Promise<PythonChild> {
+  const process = new Deno.Command(executable, {
+    args: ["-c", script],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = process.stdout.getReader();
+  const stop = async () => {
+    try {
+      process.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    await reader.cancel();
+    await process.status;
+  };
+  try {
+    const decoder = new TextDecoder();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`${executable} exited before printing its object ids`);
+      text += decoder.decode(value, { stream: true });
+    }
+    return { info: JSON.parse(text.slice(0, text.indexOf("\n"))), pid: process.pid, stop };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+/** Registers a test, or logs and ignores it when `skip` gives a reason. */
+function testIf(
+  name: string,
+  skip: string | undefined,
+  fn: (t: Deno.TestContext) => Promise<void> | void,
+) {
+  if (skip !== undefined) console.log(`SKIP ${name}: ${skip}`);
+  Deno.test({ name, ignore: skip !== undefined, fn });
+}
+
+// ---------------------------------------------------------------------------
+// Pure decoders
+
+Deno.test("decodeLatin1 maps every byte to the code point of the same value", () => {
+  const all = new Uint8Array(range(0, 256));
+  const text = decodeLatin1(all, 256);
+  assert.equal(text.length, 256);
+  for (let i = 0; i < 256; i++) assert.equal(text.charCodeAt(i), i);
+});
+
+Deno.test("decodeLatin1 does not apply windows-1252 to 0x80-0x9F", () => {
+  const c1 = new Uint8Array(range(0x80, 0xa0));
+  const text = decodeLatin1(c1, c1.length);
+  assert.equal(text, String.fromCharCode(...range(0x80, 0xa0)));
+  // windows-1252 would give U+20AC for 0x80 and U+0178 for 0x9F.
+  assert.notEqual(text[0], "\u20ac");
+  assert.equal(text.codePointAt(0), 0x80);
+  assert.equal(text.codePointAt(31), 0x9f);
+});
+
+Deno.test("decodeLatin1 decodes schläfrig and honours the length", () => {
+  const bytes = new Uint8Array([0x73, 0x63, 0x68, 0x6c, 0xe4, 0x66, 0x72, 0x69, 0x67, 0x21, 0x21]);
+  assert.equal(decodeLatin1(bytes, 9), "schläfrig");
+  assert.equal(decodeLatin1(bytes, 0), "");
+});
+
+Deno.test("decodeLatin1 handles strings longer than one chunk", () => {
+  const bytes = new Uint8Array(10000);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = 0x41 + (i % 26);
+  const text = decodeLatin1(bytes, 9999);
+  assert.equal(text.length, 9999);
+  assert.equal(text.slice(0, 3), "ABC");
+  assert.equal(text.slice(4096, 4098), String.fromCharCode(0x41 + (4096 % 26), 0x41 + (4097 % 26)));
+  assert.equal(text[9998], String.fromCharCode(0x41 + (9998 % 26)));
+});
+
+Deno.test("decodeUcs2 decodes little-endian code units", () => {
+  assert.equal(decodeUcs2(ucs2("睡眠"), 2), "睡眠");
+  assert.equal(decodeUcs2(new Uint8Array([0x61, 0x00, 0xe4, 0x00, 0x61, 0x77]), 3), "aä睡");
+  assert.equal(decodeUcs2(ucs2("睡眠xyz"), 2), "睡眠");
+  assert.equal(decodeUcs2(new Uint8Array(0), 0), "");
+});
+
+Deno.test("decodeUcs4 decodes astral code points such as U+20000", () => {
+  assert.equal(decodeUcs4(ucs4([0x20000, 0x7720]), 2), "𠀀眠");
+  assert.equal(decodeUcs4(ucs4([0x20000, 0x7720]), 2).codePointAt(0), 0x20000);
+  assert.equal(decodeUcs4(ucs4([0x41, 0xe4, 0x7761, 0x10ffff]), 4), "Aä睡\u{10ffff}");
+  assert.equal(decodeUcs4(ucs4([0x41, 0x42, 0x43]), 2), "AB");
+  assert.equal(decodeUcs4(new Uint8Array(0), 0), "");
+});
+
+Deno.test("decodeUcs4 replaces values above U+10FFFF with U+FFFD", () => {
+  assert.equal(decodeUcs4(ucs4([0x41, 0x110000, 0xffffffff]), 3), "A\ufffd\ufffd");
+});
+
+Deno.test("decodeUcs4 works on a subarray with a byte offset", () => {
+  const backing = new Uint8Array(12);
+  backing.set(ucs4([0x20000, 0x61]), 4);
+  assert.equal(decodeUcs4(backing.subarray(4), 2), "𠀀a");
+});
+
+Deno.test("decodeBytesName decodes valid UTF-8", () => {
+  const utf8 = new TextEncoder().encode("schläfrig 睡眠 𠀀");
+  assert.equal(decodeBytesName(utf8, utf8.length), "schläfrig 睡眠 𠀀");
+  assert.equal(decodeBytesName(new TextEncoder().encode("plain.py"), 8), "plain.py");
+  assert.equal(decodeBytesName(new Uint8Array(0), 0), "");
+});
+
+Deno.test("decodeBytesName falls back to Latin-1 for invalid UTF-8", () => {
+  const latin1 = new Uint8Array([0x73, 0x63, 0x68, 0x6c, 0xe4, 0x66, 0x72, 0x69, 0x67]);
+  assert.equal(decodeBytesName(latin1, latin1.length), "schläfrig");
+  const c1 = new Uint8Array([0x80, 0x9f]);
+  assert.equal(decodeBytesName(c1, 2), "\u0080\u009f");
+  // A UTF-8 sequence cut in the middle is not valid UTF-8 either.
+  const cut = new TextEncoder().encode("ä");
+  assert.equal(decodeBytesName(cut, 1), "\u00c3");
+});
+
+Deno.test("decodeBytesName only looks at the first length bytes", () => {
+  const bytes = new Uint8Array([0x61, 0x62, 0xff, 0xfe]);
+  assert.equal(decodeBytesName(bytes, 2), "ab");
+});
+
+Deno.test("decodeKind dispatches on 1, 2 and 4 and rejects other kinds", () => {
+  assert.equal(decodeKind(1, new Uint8Array([0x61, 0xe4, 0x85]), 3), "a\u00e4\u0085");
+  assert.equal(decodeKind(2, ucs2("睡眠"), 2), "睡眠");
+  assert.equal(decodeKind(4, ucs4([0x20000, 0x7720]), 2), "𠀀眠");
+  for (const kind of [0, 3, 5, 6, 7, 8]) assert.equal(decodeKind(kind, new Uint8Array(8), 1), null);
+});
+
+// ---------------------------------------------------------------------------
+// Fakes: readString and readBytesObject against in-process memory
+
+/** Memory made of a few byte ranges at fixed addresses. */
+class FakeMemory implements RemoteMemory {
+  readonly pid = 0;
+  constructor(readonly regions: Map<number, Uint8Array>) {}
+
+  buffer(size: number): ReadBuffer {
+    const bytes = new Uint8Array(size);
+    return { bytes, view: new DataView(bytes.buffer) };
+  }
+
+  read(address: number, length: number, into: ReadBuffer, at = 0): number {
+    if (at + length > into.bytes.length) return -14;
+    for (const [start, bytes] of this.regions) {
+      if (address >= start && address + length <= start + bytes.length) {
+        into.bytes.set(bytes.subarray(address - start, address - start + length), at);
+        return length;
+      }
+    }
+    return -14;
+  }
+
+  readMany(addresses: Float64Array, count: number, length: number, into: ReadBuffer): number {
+    for (let i = 0; i < count; i++) {
+      if (this.read(addresses[i], length, into, i * length) !== length) return i;
+    }
+    return count;
+  }
+}
+
+const FAKE_OFFSETS = tableLayout({ major: 3, minor: 12, micro: 1 })!.strings;
+
+/** A 3.12-shaped compact string object. */
+function fakeString(length: number, kind: number, ascii: boolean, data: Uint8Array): Uint8Array {
+  const dataAt = ascii ? FAKE_OFFSETS.asciiData : FAKE_OFFSETS.compactData;
+  const object = new Uint8Array(Math.max(64, dataAt + data.length));
+  const view = new DataView(object.buffer);
+  view.setBigInt64(16, BigInt(length), true);
+  view.setUint32(32, (kind << 2) | (1 << 5) | ((ascii ? 1 : 0) << 6), true);
+  object.set(data, dataAt);
+  return object;
+}
+
+Deno.test("readString rejects bad kinds, huge and negative lengths, and unreadable data", () => {
+  const bad = fakeString(3, 3, false, new Uint8Array(12));
+  const negative = fakeString(-1, 1, true, new Uint8Array(8));
+  const good = fakeString(3, 1, true, new TextEncoder().encode("abc"));
+  const tooLong = fakeString(MAX_STRING_LENGTH + 1, 1, true, new Uint8Array(0));
+  const memory = new FakeMemory(
+    new Map([[0x1000, bad], [0x2000, negative], [0x3000, good], [0x4000, tooLong]]),
+  );
+  const buffer = memory.buffer(65536);
+  assert.equal(readString(memory, buffer, 0x1000, FAKE_OFFSETS), null);
+  assert.equal(readString(memory, buffer, 0x2000, FAKE_OFFSETS), null);
+  assert.equal(readString(memory, buffer, 0x3000, FAKE_OFFSETS), "abc");
+  assert.equal(readString(memory, buffer, 0x4000, FAKE_OFFSETS), null);
+  assert.equal(readString(memory, buffer, 0, FAKE_OFFSETS), null);
+  assert.equal(readString(memory, buffer, 0x9000, FAKE_OFFSETS), null);
+});
+
+Deno.test("readBytesObject rejects lengths above the limit or the buffer", () => {
+  const object = new Uint8Array(64);
+  new DataView(object.buffer).setBigInt64(16, 20n, true);
+  object.set(new TextEncoder().encode("twenty bytes of data"), 32);
+  const thirty = new Uint8Array(64);
+  new DataView(thirty.buffer).setBigInt64(16, 30n, true);
+  const memory = new FakeMemory(new Map([[0x1000, object], [0x2000, thirty]]));
+  const big = memory.buffer(4096);
+  assert.deepEqual(
+    readBytesObject(memory, big, 0x1000, 32, 1 << 20),
+    new TextEncoder().encode("twenty bytes of data"),
+  );
+  assert.equal(readBytesObject(memory, big, 0x1000, 32, 19), null);
+  // 30 bytes do not fit in a 24-byte buffer; 20 do.
+  assert.equal(readBytesObject(memory, memory.buffer(24), 0x2000, 32, 1 << 20), null);
+  assert.equal(readBytesObject(memory, memory.buffer(24), 0x1000, 32, 1 << 20)?.length, 20);
+  assert.equal(readBytesObject(memory, big, 0, 32, 1 << 20), null);
+});
+
+// ---------------------------------------------------------------------------
+// Real processes, 3.x
+
+const SCRIPT_3 = String.raw`
+import ctypes, json, sys, time
+
+class S(str):
+    pass
+
+objects = {
+    "ascii": "sleeping_beauty",
+    "latin1": "schl\u00e4frig",
+    "c1": "".join(map(chr, range(0x80, 0xa0))),
+    "high": "".join(map(chr, range(0xa0, 0x100))),
+    "ucs2": "\u7761\u7720",
+    "ucs4": "\U00020000\u7720",
+    "empty": "",
+    "max1": "x" * 4096,
+    "max4": "\U00020000" * 4096,
+    "long": "x" * 4097,
+    "legacy_ascii": S("plain"),
+    "legacy_latin1": S("schl\u00e4frig"),
+    "legacy_ucs2": S("\u7761\u7720"),
+    "legacy_ucs4": S("\U00020000\u7720"),
+    "bytes": b"line\x00table\xff\x80",
+    "empty_bytes": b"",
+}
+ids = {name: id(value) for name, value in objects.items()}
+ids["major"], ids["minor"], ids["micro"] = sys.version_info[:3]
+ids["runtime"] = 0
+if sys.version_info >= (3, 13):
+    ids["runtime"] = ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime"))
+print(json.dumps(ids), flush=True)
+time.sleep(60)
+`;
+
+const EXPECTED_3: Record<string, string | null> = {
+  ascii: "sleeping_beauty",
+  latin1: "schläfrig",
+  c1: String.fromCharCode(...range(0x80, 0xa0)),
+  high: String.fromCharCode(...range(0xa0, 0x100)),
+  ucs2: "睡眠",
+  ucs4: "𠀀眠",
+  empty: "",
+  max1: "x".repeat(4096),
+  max4: "𠀀".repeat(4096),
+  long: null,
+  legacy_ascii: "plain",
+  legacy_latin1: "schläfrig",
+  legacy_ucs2: "睡眠",
+  legacy_ucs4: "𠀀眠",
+};
+
+function layoutOf(memory: RemoteMemory, info: Record<string, number>): Layout {
+  const version = { major: info.major, minor: info.minor, micro: info.micro };
+  const table = tableLayout(version);
+  if (table !== null) return table;
+  const buffer = memory.buffer(DEBUG_OFFSETS_SIZE);
+  assert.equal(memory.read(info.runtime, DEBUG_OFFSETS_SIZE, buffer), DEBUG_OFFSETS_SIZE);
+  return layoutFromDebugOffsets(buffer.bytes);
+}
+
+const PYTHONS_3: [label: string, path: string][] = [
+  ...["3.6.15", "3.7.16", "3.8.18", "3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0"].map((
+    v,
+  ): [string, string] => [v, `${PYENV}/${v}/bin/python`]),
+  ["system 3.11", "/usr/bin/python3.11"],
+];
+
+for (const [label, path] of PYTHONS_3) {
+  const name = `readString and readBytesObject on a live Python ${label}`;
+  testIf(name, exists(path) ? undefined : `${path} is not installed`, async (t) => {
+    const child = await startPython(path, SCRIPT_3);
+    try {
+      const memory = currentPlatform().openMemory(child.pid);
+      const layout = layoutOf(memory, child.info);
+      const buffer = memory.buffer(65536);
+      const check = (keys: string[]) => {
+        for (const key of keys) {
+          const got = readString(memory, buffer, child.info[key], layout.strings);
+          assert.equal(got, EXPECTED_3[key], `${label}: string ${key}`);
+        }
+      };
+
+      await t.step("compact strings of every kind, and the length limit", () => {
+        check(Object.keys(EXPECTED_3).filter((key) => !key.startsWith("legacy_")));
+        assert.equal(readString(memory, buffer, 0, layout.strings), null);
+      });
+
+      await t.step("non-compact (legacy) strings: instances of a str subclass", () => {
+        const keys = Object.keys(EXPECTED_3).filter((key) => key.startsWith("legacy_"));
+        // Make sure these really are non-compact, so that the legacy path is exercised.
+        const header = memory.buffer(64);
+        for (const key of keys) {
+          assert.equal(memory.read(child.info[key], 64, header), 64);
+          const state = header.view.getUint32(layout.strings.unicodeState, true);
+          assert.equal((state >>> 5) & 1, 0, `${key} is compact`);
+        }
+        check(keys);
+      });
+
+      await t.step("bytes objects", () => {
+        const bytesAt = child.info.bytes;
+        const dataAt = layout.strings.bytesData;
+        assert.deepEqual(
+          readBytesObject(memory, buffer, bytesAt, dataAt, 1 << 20),
+          new Uint8Array([...new TextEncoder().encode("line\0table"), 0xff, 0x80]),
+        );
+        assert.equal(readBytesObject(memory, buffer, bytesAt, dataAt, 11), null);
+        assert.deepEqual(
+          readBytesObject(memory, buffer, child.info.empty_bytes, dataAt, 1 << 20),
+          new Uint8Array(0),
+        );
+        assert.equal(readBytesObject(memory, buffer, 0, dataAt, 1 << 20), null);
+      });
+    } finally {
+      await child.stop();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Real process, 2.7: names are byte strings
+
+const SCRIPT_2 = String.raw`
+import json, sys, time
+objects = {
+    "ascii": "sleeping_beauty",
+    "utf8": "schl\xc3\xa4frig",
+    "utf8_cjk": "\xe7\x9d\xa1\xe7\x9c\xa0",
+    "latin1": "schl\xe4frig",
+    "c1": "".join(map(chr, range(0x80, 0xa0))),
+    "empty": "",
+    "max": "y" * 4096,
+    "long": "y" * 4097,
+    "binary": "line\x00table\xff\x80",
+}
+ids = dict((name, id(value)) for name, value in objects.items())
+sys.stdout.write(json.dumps(ids) + "\n")
+sys.stdout.flush()
+time.sleep(60)
+`;
+
+const PYTHON_27 = `${PYENV}/2.7.18/bin/python`;
+
+testIf(
+  "readString and readBytesObject on a live Python 2.7",
+  exists(PYTHON_27) ? undefined : `${PYTHON_27} is not installed`,
+  async () => {
+    const child = await startPython(PYTHON_27, SCRIPT_2);
+    try {
+      const memory = currentPlatform().openMemory(child.pid);
+      const layout = tableLayout({ major: 2, minor: 7, micro: 18 })!;
+      assert.equal(layout.strings.bytesNames, true);
+      const buffer = memory.buffer(65536);
+      const expected: Record<string, string | null> = {
+        ascii: "sleeping_beauty",
+        utf8: "schläfrig",
+        utf8_cjk: "睡眠",
+        latin1: "schläfrig",
+        c1: String.fromCharCode(...range(0x80, 0xa0)),
+        empty: "",
+        max: "y".repeat(4096),
+        long: null,
+      };
+      for (const [key, text] of Object.entries(expected)) {
+        assert.equal(readString(memory, buffer, child.info[key], layout.strings), text, key);
+      }
+      assert.equal(readString(memory, buffer, 0, layout.strings), null);
+      assert.deepEqual(
+        readBytesObject(memory, buffer, child.info.binary, layout.strings.bytesData, 1 << 20),
+        new Uint8Array([...new TextEncoder().encode("line\0table"), 0xff, 0x80]),
+      );
+    } finally {
+      await child.stop();
+    }
+  },
+);

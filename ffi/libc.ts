@@ -32,6 +32,18 @@ const SYMBOLS = {
   prctl: { parameters: ["i32", "pointer", "pointer", "pointer", "pointer"], result: "i32" },
   /** int isatty(int fd) */
   isatty: { parameters: ["i32"], result: "i32" },
+  /** int socket(int domain, int type, int protocol) */
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  /** int connect(int fd, const struct sockaddr *, socklen_t) */
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  /** ssize_t send(int fd, const void *, size_t, int flags) */
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  /** int close(int fd) */
+  close: { parameters: ["i32"], result: "i32" },
+  /** ssize_t pread(int fd, void *, size_t, off_t): count and offset as pointer values, for speed */
+  pread: { parameters: ["i32", "buffer", "pointer", "pointer"], result: "i32" },
+  /** int open(const char *path, int flags) (no mode: never creates) */
+  open: { parameters: ["buffer", "i32"], result: "i32" },
 } as const;
 
 /** The glibc symbols, as returned by `Deno.dlopen`. */
@@ -60,6 +72,15 @@ export const EPERM = 1;
 export const EFAULT = 14;
 /** Permission denied. */
 export const EACCES = 13;
+
+/** `AF_UNIX`. */
+export const AF_UNIX = 1;
+/** `SOCK_DGRAM`. */
+export const SOCK_DGRAM = 2;
+/** `SOCK_CLOEXEC`. */
+export const SOCK_CLOEXEC = 0o2000000;
+/** `O_RDONLY | O_CLOEXEC`. */
+export const O_RDONLY_CLOEXEC = 0o2000000;
 
 /** `CLOCK_MONOTONIC`. */
 export const CLOCK_MONOTONIC = 1;

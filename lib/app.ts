@@ -1,7 +1,8 @@
 /**
  * One run of austin-deno from parsed arguments to exit code: open the
- * output, start or attach to the target, find its interpreter, sample it,
- * write the footer and statistics (spec: austin-behaviour.md, section 4).
+ * output, start or attach to the target (and its children with `-C`), find
+ * the interpreters, then either sample until the end or, in where mode,
+ * print every stack once (spec: austin-behaviour.md, sections 4, 7, 10).
  *
  * @module
  */
@@ -13,34 +14,40 @@ import {
   CANNOT_LAUNCH,
   type Fatal,
   formatFatal,
+  NO_PYTHON_CHILDREN,
   NOT_PYTHON,
   NOTHING_TO_DO,
   PERMISSIONS,
 } from "./cli/messages.ts";
-import { type Options, parseArgs, resolveMode } from "./cli/options.ts";
+import { type Options, parseArgs, resolveMode, warnings } from "./cli/options.ts";
+import { ChildScanner } from "./children.ts";
+import { type Logger, openLogger } from "./log.ts";
 import { CollapsedWriter, footer, header } from "./output/collapsed.ts";
 import { OutputSink, type SyncWriter } from "./output/sink.ts";
 import {
   banner,
   colourWanted,
   exposureLine,
+  type Paint,
   plain,
   pythonVersionLine,
   statistics,
   withColour,
 } from "./output/terminal.ts";
-import { CodeCache } from "./python/code_cache.ts";
-import { type DiscoveryFailure, type Runtime, tryFindRuntime } from "./python/discovery.ts";
-import { formatVersion } from "./python/version.ts";
-import { StackWalker } from "./python/walker.ts";
-import { runSampler, type StopRequest, type Target } from "./sampler.ts";
+import { whereThread } from "./output/where.ts";
+import type { DiscoveryFailure } from "./python/discovery.ts";
+import { ThreadSample } from "./python/walker.ts";
+import { runSampler, type StopRequest } from "./sampler.ts";
+import { attach, type Target } from "./target.ts";
 
 const encoder = new TextEncoder();
 
 /** Writes text to stderr, ignoring a closed stream. */
 function stderr(text: string): void {
   try {
-    Deno.stderr.writeSync(encoder.encode(text));
+    const bytes = encoder.encode(text);
+    let done = 0;
+    while (done < bytes.length) done += Deno.stderr.writeSync(bytes.subarray(done));
   } catch {
     // nowhere to report it
   }
@@ -57,41 +64,8 @@ function stdout(text: string): void {
   }
 }
 
-function fail(fatal: Fatal): number {
-  stderr(formatFatal(fatal));
-  return fatal.code;
-}
-
-/** How a discovery search ended. */
-type Search = { runtime: Runtime } | { failure: DiscoveryFailure };
-
-/** Retries the interpreter search until it succeeds or `timeoutUs` passes. */
-function searchRuntime(platform: Platform, pid: number, timeoutUs: number): Search {
-  const clock = platform.clock;
-  const memory = platform.openMemory(pid);
-  const deadline = clock.nowUs() + timeoutUs;
-  let sawPermission = false;
-  let last: DiscoveryFailure = "not-python";
-  while (true) {
-    const lastChance = clock.nowUs() >= deadline;
-    const result = tryFindRuntime(platform, memory, pid, lastChance);
-    if (result.ok) return { runtime: result.runtime };
-    last = result.failure;
-    if (last === "missing" || last === "exited") return { failure: last };
-    if (last === "permission") sawPermission = true;
-    if (lastChance) return { failure: sawPermission ? "permission" : last };
-    clock.sleepUntilUs(Math.min(deadline, clock.nowUs() + 1000));
-  }
-}
-
-/** Opens the `-o` file, or returns null when it cannot be created. */
-function openOutput(path: string): Deno.FsFile | null {
-  try {
-    return Deno.openSync(path, { write: true, create: true, truncate: true });
-  } catch {
-    return null;
-  }
-}
+/** Children mode: how long each child gets per attach attempt (µs). */
+const CHILD_TIMEOUT_US = 100_000;
 
 /** Runs austin-deno with the given arguments; resolves to the exit code. */
 export async function main(args: string[], platform: Platform): Promise<number> {
@@ -101,142 +75,273 @@ export async function main(args: string[], platform: Platform): Promise<number> 
     if (parsed.stderr !== "") stderr(parsed.stderr);
     return parsed.code;
   }
-  return await profile(parsed.options, platform);
-}
-
-async function profile(options: Options, platform: Platform): Promise<number> {
+  const options = parsed.options;
   let file: Deno.FsFile | null = null;
   if (options.output !== null) {
-    file = openOutput(options.output);
-    if (file === null) {
+    try {
+      file = Deno.openSync(options.output, { write: true, create: true, truncate: true });
+    } catch {
       stdout(`${CANNOT_CREATE_OUTPUT}\n`);
       return 255;
     }
   }
-  const paint = colourWanted(platform.isTerminal(2)) ? withColour : plain;
-  if (!options.pipe) stderr(banner(paint));
-  if (options.command.length === 0 && options.pid === null) return fail(NOTHING_TO_DO);
-  const writer: SyncWriter = file ?? Deno.stdout;
+  const log = openLogger();
   try {
-    return await session(options, platform, writer, paint);
+    return await new Run(options, platform, file, log).start();
   } finally {
+    log.close();
     file?.close();
   }
 }
 
-async function session(
-  options: Options,
-  platform: Platform,
-  out: SyncWriter,
-  paint: typeof plain,
-): Promise<number> {
-  let child: ChildProcess | null = null;
-  let pid: number;
-  if (options.command.length > 0) {
-    try {
-      child = platform.spawn(options.command[0], options.command.slice(1), options.output === null);
-    } catch {
-      return fail(CANNOT_LAUNCH);
-    }
-    pid = child.pid;
-  } else {
-    pid = options.pid as number;
-    if (platform.processState(pid) === "missing") return fail(CANNOT_ATTACH);
+/** The state of one run. */
+class Run {
+  readonly #options: Options;
+  readonly #platform: Platform;
+  readonly #out: SyncWriter;
+  readonly #outFd: number;
+  readonly #log: Logger;
+  readonly #paint: Paint;
+  #child: ChildProcess | null = null;
+  #top = 0;
+
+  constructor(options: Options, platform: Platform, file: Deno.FsFile | null, log: Logger) {
+    this.#options = options;
+    this.#platform = platform;
+    this.#out = file ?? Deno.stdout;
+    this.#outFd = file === null ? 1 : -1;
+    this.#log = log;
+    this.#paint = colourWanted(platform.isTerminal(2)) ? withColour : plain;
   }
 
-  const search = searchRuntime(platform, pid, options.timeout);
-  if (!("runtime" in search)) {
-    if (child !== null) {
-      if (search.failure === "missing" || search.failure === "exited") {
-        await child.status;
-        return fail(CANNOT_LAUNCH);
+  #fail(fatal: Fatal, detail: string): number {
+    this.#log.critical(detail);
+    stderr(formatFatal(fatal));
+    return fatal.code;
+  }
+
+  /** Ends a launched child that austin-deno gives up on. */
+  async #stopChild(): Promise<void> {
+    if (this.#child === null) return;
+    this.#child.kill("SIGTERM");
+    await this.#child.status;
+  }
+
+  async start(): Promise<number> {
+    const o = this.#options;
+    if (!o.pipe) {
+      this.#log.info("====[ AUSTIN ]====");
+      stderr(banner(this.#paint));
+    }
+    for (const warning of warnings(o)) this.#log.warning(warning);
+    if (o.command.length === 0 && o.pid === null) {
+      return this.#fail(NOTHING_TO_DO, "No command or PID given");
+    }
+    if (o.output !== null) this.#log.info(`Output file: ${o.output}`);
+    if (o.command.length > 0) {
+      try {
+        this.#child = this.#platform.spawn(o.command[0], o.command.slice(1), o.output === null);
+      } catch (e) {
+        this.#log.error(`Failed to fork process: ${e instanceof Error ? e.message : e}`);
+        return this.#fail(CANNOT_LAUNCH, "> Cannot start the process");
       }
-      child.kill("SIGTERM");
-      await child.status;
-    } else if (search.failure === "missing" || search.failure === "exited") {
-      return fail(CANNOT_ATTACH);
+      this.#top = this.#child.pid;
+    } else {
+      this.#top = o.pid as number;
+      if (this.#platform.processState(this.#top) === "missing") {
+        this.#log.error(`Process ${this.#top} is not running.`);
+        return this.#fail(CANNOT_ATTACH, "> Cannot attach the process");
+      }
     }
-    return fail(search.failure === "permission" ? PERMISSIONS : NOT_PYTHON);
+    if (o.where) this.#log.info(`Where mode on process ${this.#top}`);
+
+    const targets = o.children ? await this.#findFamily() : await this.#findOne();
+    if (typeof targets === "number") return targets;
+    return o.where ? this.#where(targets) : await this.#sample(targets);
   }
-  const runtime = search.runtime;
-  const version = formatVersion(runtime.version);
 
-  const stop: StopRequest = { signal: null };
-  const onInt = () => stop.signal = "SIGINT";
-  const onTerm = () => stop.signal = "SIGTERM";
-  Deno.addSignalListener("SIGINT", onInt);
-  Deno.addSignalListener("SIGTERM", onTerm);
-
-  if (!options.pipe) {
-    stderr(pythonVersionLine(paint, version));
-    if (options.exposure > 0 && !options.where) stderr(exposureLine(options.exposure));
+  /** The failure of the top process's search, as an exit code. */
+  async #searchFailed(failure: DiscoveryFailure): Promise<number> {
+    if (failure === "missing" || failure === "exited") {
+      if (this.#child !== null) {
+        await this.#child.status;
+        return this.#fail(CANNOT_LAUNCH, "> Cannot start the process");
+      }
+      return this.#fail(CANNOT_ATTACH, "> Cannot attach the process");
+    }
+    await this.#stopChild();
+    if (failure === "permission") return this.#fail(PERMISSIONS, "Permission denied");
+    return this.#fail(NOT_PYTHON, "Not a Python process");
   }
-  const mode = resolveMode(options);
-  const sink = new OutputSink(out);
-  const writer = new CollapsedWriter(sink, options.altFormat);
-  sink.write(header({
-    intervalUs: options.interval,
-    mode,
-    memoryKiB: mode === "memory" || mode === "full" ? platform.physicalMemoryKiB() : undefined,
-    multiprocess: options.children,
-    python: options.pipe ? version : undefined,
-  }));
-  sink.flush();
 
-  const memory = platform.openMemory(pid);
-  const codes = new CodeCache(memory, runtime.layout, runtime.codeTypeAddress);
-  const target: Target = {
-    pid,
-    runtime,
-    memory,
-    walker: new StackWalker(memory, runtime, codes),
-    timestamp: platform.clock.nowUs(),
-    rss: platform.residentBytes(pid),
-  };
-  const alive = () => child === null ? platform.processState(pid) === "alive" : !child.exited();
-  let result;
-  try {
-    result = await runSampler(
-      platform,
-      [target],
-      writer,
-      sink,
-      {
-        intervalUs: options.interval,
-        exposureS: options.exposure,
+  #versionLine(target: Target): void {
+    if (!this.#options.pipe) stderr(pythonVersionLine(this.#paint, target.version));
+  }
+
+  async #findOne(): Promise<Target[] | number> {
+    const result = attach(this.#platform, this.#top, this.#options.timeout);
+    if (!("target" in result)) return await this.#searchFailed(result.failure);
+    this.#versionLine(result.target);
+    return [result.target];
+  }
+
+  /** Children mode: the top process if it is Python, and its Python descendants. */
+  async #findFamily(): Promise<Target[] | number> {
+    const o = this.#options;
+    const heading = (text: string) => {
+      if (!o.pipe) stderr(`\n${this.#paint("1", text)}\n`);
+    };
+    heading("Parent process");
+    const result = attach(this.#platform, this.#top, o.timeout);
+    const targets: Target[] = [];
+    if ("target" in result) {
+      this.#versionLine(result.target);
+      targets.push(result.target);
+      heading("Child processes");
+    } else if (result.failure === "not-python") {
+      stderr("\n👽 Not a Python process.\n");
+    } else {
+      return await this.#searchFailed(result.failure);
+    }
+    const scanner = new ChildScanner(this.#platform, this.#top);
+    const found = scanner.scan(new Set([this.#top]), CHILD_TIMEOUT_US);
+    for (const child of found) this.#childVersion(child, targets.length > 0);
+    targets.unshift(...found);
+    if (!("target" in result)) {
+      if (targets.length === 0) {
+        await this.#stopChild();
+        return this.#fail(NO_PYTHON_CHILDREN, "Non-Python parent process has no Python children");
+      }
+      heading("Child processes");
+    }
+    this.#scanner = scanner;
+    return targets;
+  }
+
+  #scanner: ChildScanner | null = null;
+
+  /** Reports a child's version: a stderr line, or `# python:` there in pipe mode. */
+  #childVersion(child: Target, _parentIsPython: boolean): void {
+    if (this.#options.pipe) stderr(`# python: ${child.version}\n`);
+    else stderr(pythonVersionLine(this.#paint, child.version));
+  }
+
+  /** Where mode: one pass over every thread of every process, then exit 0. */
+  #where(targets: Target[]): number {
+    const o = this.#options;
+    const isTerminal = this.#outFd === 1 && this.#platform.isTerminal(1);
+    const paint = colourWanted(isTerminal) ? withColour : plain;
+    const sink = new OutputSink(this.#out);
+    if (o.pipe) sink.write(`# python: ${targets[targets.length - 1].version}\n`);
+    const sample = new ThreadSample();
+    for (const target of targets) {
+      if (target.walker.beginPass() < 0) continue;
+      while (target.walker.nextThread(sample)) {
+        if (sample.threadId <= 0) continue;
+        if (o.excludeEmpty && sample.depth === 0 && !sample.invalid) continue;
+        const idle = this.#platform.threadIdle(target.pid, sample.threadId);
+        if (o.sleepless && idle) continue;
+        sink.write(whereThread(target.pid, sample, idle, target.child, paint));
+      }
+    }
+    try {
+      sink.flush();
+    } catch {
+      // reader gone
+    }
+    return 0;
+  }
+
+  /** Samples until the processes end, the exposure runs out or a signal arrives. */
+  async #sample(targets: Target[]): Promise<number> {
+    const o = this.#options;
+    const platform = this.#platform;
+    const child = this.#child;
+    const stop: StopRequest = { signal: null };
+    const onInt = () => stop.signal = "SIGINT";
+    const onTerm = () => stop.signal = "SIGTERM";
+    Deno.addSignalListener("SIGINT", onInt);
+    Deno.addSignalListener("SIGTERM", onTerm);
+
+    if (!o.pipe && o.exposure > 0) stderr(exposureLine(o.exposure));
+    const mode = resolveMode(o);
+    this.#log.info(`Sampling interval: ${o.interval} μs`);
+    if (mode === "full") this.#log.info("Producing full set of metrics (time +mem -mem)");
+    const sink = new OutputSink(this.#out);
+    const writer = new CollapsedWriter(sink, o.altFormat);
+    const top = targets.find((t) => t.pid === this.#top) ?? targets[targets.length - 1];
+    const topAlive = () =>
+      child === null ? platform.processState(this.#top) === "alive" : !child.exited();
+    const scanner = this.#scanner;
+    const known = () => new Set(targets.map((t) => t.pid).concat(this.#top));
+    const housekeeping = (): boolean => {
+      for (let i = targets.length - 1; i >= 0; i--) {
+        const t = targets[i];
+        const alive = t.pid === this.#top ? topAlive() : platform.processState(t.pid) === "alive";
+        if (!alive) targets.splice(i, 1);
+      }
+      if (scanner !== null) {
+        const found = scanner.scan(known(), 0);
+        for (const t of found) this.#childVersion(t, true);
+        targets.unshift(...found);
+        return targets.length > 0 || topAlive();
+      }
+      return targets.length > 0;
+    };
+
+    let result;
+    try {
+      sink.write(header({
+        intervalUs: o.interval,
         mode,
-        gc: options.gc,
-        excludeEmpty: options.excludeEmpty,
-      },
-      stop,
-      alive,
-    );
-    sink.write(footer(result.durationUs, result.stats, options.gc, options.pipe));
-    sink.flush();
-  } catch (e) {
-    if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
-    child?.kill("SIGTERM");
-    return 0;
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInt);
-    Deno.removeSignalListener("SIGTERM", onTerm);
-  }
-  if (!options.pipe) stderr(statistics(paint, result.stats, result.durationUs, options.gc));
-
-  if (stop.signal !== null) {
-    if (child !== null) {
-      child.kill(stop.signal);
-      await child.status;
+        memoryKiB: mode === "memory" || mode === "full" ? platform.physicalMemoryKiB() : undefined,
+        multiprocess: o.children,
+        python: o.pipe ? top.version : undefined,
+      }));
+      sink.flush();
+      result = await runSampler(
+        platform,
+        targets,
+        writer,
+        sink,
+        {
+          intervalUs: o.interval,
+          exposureS: o.exposure,
+          mode,
+          gc: o.gc,
+          excludeEmpty: o.excludeEmpty,
+        },
+        stop,
+        housekeeping,
+      );
+      sink.write(footer(result.durationUs, result.stats, o.gc, o.pipe));
+      sink.flush();
+    } catch (e) {
+      if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+      // The reader went away: end quietly, as a process killed by SIGPIPE would.
+      this.#log.error("Output pipe closed");
+      return 141;
+    } finally {
+      Deno.removeSignalListener("SIGINT", onInt);
+      Deno.removeSignalListener("SIGTERM", onTerm);
     }
-    return stop.signal === "SIGINT" ? 254 : 241;
+    this.#log.info("Sampling finished");
+    if (!o.pipe) stderr(statistics(this.#paint, result.stats, result.durationUs, o.gc));
+
+    if (stop.signal !== null) {
+      if (child !== null) {
+        child.kill(stop.signal);
+        await child.status;
+      }
+      return stop.signal === "SIGINT" ? 254 : 241;
+    }
+    if (child === null) return 0;
+    if (result.exposed) {
+      await this.#stopChild();
+      return 0;
+    }
+    const status = await child.status;
+    if (status.code !== null) return status.code;
+    return 128 + (status.signal ?? 0);
   }
-  if (child === null) return 0;
-  if (result.exposed) {
-    child.kill("SIGTERM");
-    await child.status;
-    return 0;
-  }
-  const status = await child.status;
-  if (status.code !== null) return status.code;
-  return 128 + (status.signal ?? 0);
 }

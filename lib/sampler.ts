@@ -10,8 +10,9 @@ import type { Platform, RemoteMemory } from "../platforms/platform.ts";
 import type { CollapsedWriter } from "./output/collapsed.ts";
 import type { OutputSink } from "./output/sink.ts";
 import type { Runtime } from "./python/discovery.ts";
-import { type StackWalker, ThreadSample } from "./python/walker.ts";
+import { ThreadSample } from "./python/walker.ts";
 import { SamplingStats } from "./stats.ts";
+import type { Target } from "./target.ts";
 
 /** The metric modes. */
 export type Mode = "wall" | "cpu" | "memory" | "full";
@@ -24,18 +25,6 @@ export interface SamplerOptions {
   mode: Mode;
   gc: boolean;
   excludeEmpty: boolean;
-}
-
-/** One profiled process. */
-export interface Target {
-  pid: number;
-  runtime: Runtime;
-  memory: RemoteMemory;
-  walker: StackWalker;
-  /** End of the previous pass (µs); the first is the end of initialisation. */
-  timestamp: number;
-  /** Last resident set size read, for memory deltas. */
-  rss: number;
 }
 
 /** Why the loop stopped early, set from outside (signal handlers). */
@@ -93,9 +82,12 @@ function collecting(probe: Probe, runtime: Runtime, interp: number): boolean {
 }
 
 /**
- * Samples `targets` until they are all gone, the exposure runs out or a stop
- * is requested. Every ~100 ms the output is flushed and control returns to
- * the event loop (signals, child exits).
+ * Samples the processes in `targets` until the exposure runs out, a stop is
+ * requested or `housekeeping` says the run is over. Every ~100 ms the
+ * output is flushed, control returns to the event loop (signals, child
+ * exits) and `housekeeping` runs: it may remove targets that ended and add
+ * new ones (at the front), and returns false to end the run. A target whose
+ * interpreter list cannot be read any more is dropped at once.
  */
 export async function runSampler(
   platform: Platform,
@@ -104,12 +96,12 @@ export async function runSampler(
   sink: OutputSink,
   options: SamplerOptions,
   stop: StopRequest,
-  alive: (target: Target) => boolean,
+  housekeeping: () => boolean,
 ): Promise<SamplingResult> {
   const clock = platform.clock;
   const stats = new SamplingStats();
   const sample = new ThreadSample();
-  const probes = new Map(targets.map((t) => [t, new Probe(t.memory)]));
+  const probes = new WeakMap<Target, Probe>();
   const { intervalUs, mode, gc, excludeEmpty } = options;
   const idleNeeded = mode === "cpu" || mode === "full";
   const memoryNeeded = mode === "memory" || mode === "full";
@@ -118,21 +110,24 @@ export async function runSampler(
   const deadline = options.exposureS > 0 ? start + options.exposureS * 1e6 : Infinity;
   let nextFlush = start + FLUSH_EVERY_US;
   let exposed = false;
-  let live = targets.slice();
+  let running = true;
 
-  while (live.length > 0 && stop.signal === null) {
+  while (running && stop.signal === null) {
     const passStart = clock.nowUs();
-    for (let t = 0; t < live.length; t++) {
-      const target = live[t];
+    for (let t = 0; t < targets.length; t++) {
+      const target = targets[t];
       const delta = passStart - target.timestamp;
       if (target.walker.beginPass() < 0) {
-        live.splice(t--, 1);
+        targets.splice(t--, 1);
         continue;
       }
-      const probe = probes.get(target) as Probe;
+      let probe = probes.get(target);
+      if (probe === undefined) probes.set(target, probe = new Probe(target.memory));
       let holder = -1;
       let holderInterp = -1;
       while (target.walker.nextThread(sample)) {
+        // A thread state whose thread has not started or has ended has no TID.
+        if (sample.threadId <= 0) continue;
         if (excludeEmpty && sample.depth === 0 && !sample.invalid) continue;
         let memDelta = 0;
         if (memoryNeeded) {
@@ -172,13 +167,14 @@ export async function runSampler(
       exposed = true;
       break;
     }
-    if (now >= nextFlush) {
+    if (now >= nextFlush || targets.length === 0) {
       sink.flush();
       await new Promise((resolve) => setTimeout(resolve, 0));
-      live = live.filter(alive);
+      running = housekeeping();
       nextFlush = clock.nowUs() + FLUSH_EVERY_US;
     }
-    const wake = passStart + intervalUs;
+    // With nothing to sample (children mode, between processes), wait for the next scan.
+    const wake = targets.length === 0 ? nextFlush : passStart + intervalUs;
     if (wake > clock.nowUs()) clock.sleepUntilUs(wake);
   }
   return { durationUs: clock.nowUs() - start, stats, exposed };

@@ -94,6 +94,8 @@ export interface Platform {
    * best first: through the target's root directory, then the mapping itself.
    */
   mappedFileCandidates(pid: number, map: MemoryMap): string[];
+  /** Every process of the system: pid → parent pid. */
+  listProcesses(): Map<number, number>;
   /** Kernel thread ids of the process. */
   threadIds(pid: number): number[];
   /** Whether a thread is idle (its scheduler state is not running). */

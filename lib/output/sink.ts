@@ -65,6 +65,10 @@ export class OutputSink {
 
   #writeAll(bytes: Uint8Array): void {
     let done = 0;
-    while (done < bytes.length) done += this.#writer.writeSync(bytes.subarray(done));
+    while (done < bytes.length) {
+      const n = this.#writer.writeSync(bytes.subarray(done));
+      if (n <= 0) throw new Deno.errors.WriteZero("the output accepts no more bytes");
+      done += n;
+    }
   }
 }

@@ -175,6 +175,7 @@ export function debugOffsetsVersion(bytes: Uint8Array): PythonVersion {
  */
 export function layoutFromDebugOffsets(bytes: Uint8Array): Layout {
   if (!hasDebugCookie(bytes)) throw new DebugOffsetsError("no debug offsets cookie");
+  if (bytes.length < 24) throw new DebugOffsetsError("debug offsets block is truncated");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = fromHex(view.getUint32(8, true));
   if (u64(view, 16) !== 0) {

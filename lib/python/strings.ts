@@ -12,8 +12,8 @@ import type { StringOffsets } from "./layout.ts";
 /** Names longer than this many characters make a sample invalid, as in Austin. */
 export const MAX_STRING_LENGTH = 4096;
 
-/** Bytes read at a string object to get its header. */
-const HEADER = 64;
+/** Bytes read at a string object to get its header (up to a legacy string's data pointer). */
+const HEADER = 80;
 
 const utf16 = new TextDecoder("utf-16le");
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -83,7 +83,7 @@ export function readString(
 ): string | null {
   if (address === 0 || memory.read(address, HEADER, buffer) !== HEADER) return null;
   const view = buffer.view;
-  const length = u64(view, 16);
+  const length = u64(view, offsets.unicodeLength);
   if (length > MAX_STRING_LENGTH) return null;
   if (offsets.bytesNames) {
     if (memory.read(address + offsets.bytesData, length, buffer) !== length) return null;

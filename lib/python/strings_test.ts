@@ -229,7 +229,8 @@ const FAKE_OFFSETS = tableLayout({ major: 3, minor: 12, micro: 1 })!.strings;
 /** A 3.12-shaped compact string object. */
 function fakeString(length: number, kind: number, ascii: boolean, data: Uint8Array): Uint8Array {
   const dataAt = ascii ? FAKE_OFFSETS.asciiData : FAKE_OFFSETS.compactData;
-  const object = new Uint8Array(Math.max(64, dataAt + data.length));
+  // Room for the largest header readString may read (a legacy string's data pointer).
+  const object = new Uint8Array(Math.max(128, dataAt + data.length));
   const view = new DataView(object.buffer);
   view.setBigInt64(16, BigInt(length), true);
   view.setUint32(32, (kind << 2) | (1 << 5) | ((ascii ? 1 : 0) << 6), true);
@@ -252,6 +253,24 @@ Deno.test("readString rejects bad kinds, huge and negative lengths, and unreadab
   assert.equal(readString(memory, buffer, 0x4000, FAKE_OFFSETS), null);
   assert.equal(readString(memory, buffer, 0, FAKE_OFFSETS), null);
   assert.equal(readString(memory, buffer, 0x9000, FAKE_OFFSETS), null);
+});
+
+Deno.test("readString follows a legacy string's data pointer (3.11: +72, 3.12: +56)", () => {
+  const text = new Uint8Array([0x73, 0x63, 0x68, 0x6c, 0xe4, 0x66, 0x72, 0x69, 0x67]);
+  for (const minor of [6, 11, 12]) {
+    const offsets = tableLayout({ major: 3, minor, micro: 0 })!.strings;
+    const object = new Uint8Array(128);
+    const view = new DataView(object.buffer);
+    view.setBigInt64(offsets.unicodeLength, 9n, true);
+    view.setUint32(offsets.unicodeState, (1 << 2) | (1 << 7), true); // kind 1, not compact
+    view.setBigUint64(offsets.legacyData, 0x8000n, true);
+    const memory = new FakeMemory(new Map([[0x1000, object], [0x8000, text]]));
+    const buffer = memory.buffer(65536);
+    assert.equal(readString(memory, buffer, 0x1000, offsets), "schläfrig", `3.${minor}`);
+    // A NULL data pointer gives null.
+    view.setBigUint64(offsets.legacyData, 0n, true);
+    assert.equal(readString(memory, buffer, 0x1000, offsets), null, `3.${minor}`);
+  }
 });
 
 Deno.test("readBytesObject rejects lengths above the limit or the buffer", () => {

@@ -31,7 +31,7 @@ const OWNED_BY_GENERATOR = 1;
 export class ThreadSample {
   /** Interpreter id. */
   interpreterId = 0;
-  /** Kernel thread id (0 if unknown). */
+  /** Kernel thread id (0 or less if the thread has not started or has ended). */
   threadId = 0;
   /** Address of the thread state. */
   threadState = 0;

@@ -18,11 +18,13 @@ import {
   NOT_PYTHON,
   NOTHING_TO_DO,
   PERMISSIONS,
+  UNKNOWN_VERSION,
 } from "./cli/messages.ts";
 import { type Options, parseArgs, resolveMode, warnings } from "./cli/options.ts";
 import { ChildScanner } from "./children.ts";
 import { type Logger, openLogger } from "./log.ts";
-import { CollapsedWriter, footer, header } from "./output/collapsed.ts";
+import { CollapsedWriter } from "./output/collapsed.ts";
+import { footerMetadata, headerMetadata } from "./output/format.ts";
 import { OutputSink, type SyncWriter } from "./output/sink.ts";
 import {
   banner,
@@ -171,6 +173,7 @@ class Run {
     }
     await this.#stopChild();
     if (failure === "permission") return this.#fail(PERMISSIONS, "Permission denied");
+    if (failure === "version") return this.#fail(UNKNOWN_VERSION, "Cannot determine the version");
     return this.#fail(NOT_PYTHON, "Not a Python process");
   }
 
@@ -268,7 +271,7 @@ class Run {
     this.#log.info(`Sampling interval: ${o.interval} μs`);
     if (mode === "full") this.#log.info("Producing full set of metrics (time +mem -mem)");
     const sink = new OutputSink(this.#out);
-    const writer = new CollapsedWriter(sink, o.altFormat);
+    const writer = new CollapsedWriter(sink, o.altFormat, mode);
     const top = targets.find((t) => t.pid === this.#top) ?? targets[targets.length - 1];
     const topAlive = () =>
       child === null ? platform.processState(this.#top) === "alive" : !child.exited();
@@ -291,7 +294,7 @@ class Run {
 
     let result;
     try {
-      sink.write(header({
+      writer.header(headerMetadata({
         intervalUs: o.interval,
         mode,
         memoryKiB: mode === "memory" || mode === "full" ? platform.physicalMemoryKiB() : undefined,
@@ -314,7 +317,7 @@ class Run {
         stop,
         housekeeping,
       );
-      sink.write(footer(result.durationUs, result.stats, o.gc, o.pipe));
+      writer.footer(footerMetadata(result.durationUs, result.stats, o.gc, o.pipe));
       sink.flush();
     } catch (e) {
       if (!(e instanceof Deno.errors.BrokenPipe)) throw e;

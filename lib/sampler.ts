@@ -7,15 +7,14 @@
  */
 
 import type { Platform, RemoteMemory } from "../platforms/platform.ts";
-import type { CollapsedWriter } from "./output/collapsed.ts";
+import type { Mode, SampleWriter } from "./output/format.ts";
 import type { OutputSink } from "./output/sink.ts";
 import type { Runtime } from "./python/discovery.ts";
 import { ThreadSample } from "./python/walker.ts";
 import { SamplingStats } from "./stats.ts";
 import type { Target } from "./target.ts";
 
-/** The metric modes. */
-export type Mode = "wall" | "cpu" | "memory" | "full";
+export type { Mode } from "./output/format.ts";
 
 /** How to sample. */
 export interface SamplerOptions {
@@ -92,7 +91,7 @@ function collecting(probe: Probe, runtime: Runtime, interp: number): boolean {
 export async function runSampler(
   platform: Platform,
   targets: Target[],
-  writer: CollapsedWriter,
+  writer: SampleWriter,
   sink: OutputSink,
   options: SamplerOptions,
   stop: StopRequest,
@@ -144,19 +143,11 @@ export async function runSampler(
           }
         }
         if (delta === 0 && memDelta === 0) continue;
-        let metric: string;
-        if (mode === "memory") {
-          if (memDelta === 0) continue;
-          metric = `${memDelta}`;
-        } else if (idleNeeded) {
-          const idle = platform.threadIdle(target.pid, sample.threadId);
-          if (mode === "cpu" && idle) continue;
-          metric = mode === "full" ? `${delta},${idle ? 1 : 0},${memDelta}` : `${delta}`;
-        } else {
-          metric = `${delta}`;
-        }
+        if (mode === "memory" && memDelta === 0) continue;
+        const idle = idleNeeded && platform.threadIdle(target.pid, sample.threadId);
+        if (mode === "cpu" && idle) continue;
         const inGc = gc && collecting(probe, target.runtime, sample.interpreter);
-        writer.sample(target.pid, sample, inGc, metric);
+        writer.sample(target.pid, sample, inGc, delta, idle, memDelta);
         if (inGc) stats.gcTime += delta;
         stats.record(clock.nowUs() - passStart, intervalUs, sample.invalid);
       }

@@ -154,3 +154,35 @@ Deno.test("launched command exiting non-zero: its status is austin's", async () 
   assert.ok(samples(run.stdout).length > 0);
   assert.ok(run.stdout.includes("\n# duration: "));
 });
+
+Deno.test("Python symbols but no version: exit 3", async () => {
+  const cc = ["/usr/bin/cc", "/usr/bin/gcc"].find((p) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  });
+  if (cc === undefined) {
+    console.log("SKIP exit 3: no C compiler to build a binary that looks like Python");
+    return;
+  }
+  // A program that exports _PyRuntime (as an embedding application like uWSGI
+  // would) but carries no Python version anywhere.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/app.c`,
+      "#include <unistd.h>\nchar _PyRuntime[4096];\nint main(void) { sleep(5); return _PyRuntime[0]; }\n",
+    );
+    const built = await new Deno.Command(cc, {
+      args: ["-rdynamic", "-o", `${dir}/app`, `${dir}/app.c`],
+    }).output();
+    assert.equal(built.code, 0, new TextDecoder().decode(built.stderr));
+    const run = await austin(["-t", "200", `${dir}/app`]);
+    assert.equal(run.code, 3, run.stderr);
+    assert.ok(run.stderr.includes("🔢 Cannot determine the version of the Python interpreter."));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

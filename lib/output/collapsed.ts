@@ -7,31 +7,21 @@
 
 import type { ThreadSample } from "../python/walker.ts";
 import type { SamplingStats } from "../stats.ts";
+import {
+  footerMetadata,
+  type HeaderInfo,
+  headerMetadata,
+  type Metadata,
+  type Mode,
+  type SampleWriter,
+} from "./format.ts";
 import type { OutputSink } from "./sink.ts";
 
-/** The version Austin's tools expect in `# austin:`. */
-export const AUSTIN_VERSION = "3.7.0";
-
-/** What the header says. */
-export interface HeaderInfo {
-  intervalUs: number;
-  mode: "wall" | "cpu" | "memory" | "full";
-  /** Total physical memory in KiB (memory and full modes). */
-  memoryKiB?: number;
-  multiprocess: boolean;
-  /** `X.Y.Z`, written in pipe mode only. */
-  python?: string;
-}
+export { AUSTIN_VERSION, type HeaderInfo } from "./format.ts";
 
 /** The metadata header, ending with its empty line. */
 export function header(info: HeaderInfo): string {
-  let text = "";
-  if (info.python !== undefined && info.multiprocess) text += `# python: ${info.python}\n`;
-  text += `# austin: ${AUSTIN_VERSION}\n# interval: ${info.intervalUs}\n# mode: ${info.mode}\n`;
-  if (info.memoryKiB !== undefined) text += `# memory: ${info.memoryKiB}\n`;
-  if (info.multiprocess) text += "# multiprocess: on\n";
-  if (info.python !== undefined && !info.multiprocess) text += `# python: ${info.python}\n`;
-  return text + "\n";
+  return headerMetadata(info).map(([k, v]) => `# ${k}: ${v}\n`).join("") + "\n";
 }
 
 /** The footer, starting and ending with an empty line. */
@@ -41,22 +31,44 @@ export function footer(
   gc: boolean,
   pipe: boolean,
 ): string {
-  let text = `\n# duration: ${durationUs}\n`;
-  if (gc) text += `# gc: ${stats.gcTime}\n`;
-  if (pipe && stats.count > 0) {
-    text += `# sampling: ${stats.min},${stats.average},${stats.max}\n`;
-    text += `# saturation: ${stats.long}/${stats.count}\n`;
-    text += `# errors: ${stats.errors}/${stats.count}\n`;
-  }
-  return text + "\n";
+  const lines = footerMetadata(durationUs, stats, gc, pipe).map(([k, v]) => `# ${k}: ${v}\n`);
+  return "\n" + lines.join("") + "\n";
 }
 
-/** Writes sample lines. */
-export class CollapsedWriter {
-  constructor(readonly sink: OutputSink, readonly altFormat: boolean) {}
+/** Writes Austin's text format. */
+export class CollapsedWriter implements SampleWriter {
+  constructor(
+    readonly sink: OutputSink,
+    readonly altFormat: boolean,
+    readonly mode: Mode = "wall",
+  ) {}
+
+  /** The header lines and their empty line. */
+  header(meta: Metadata): void {
+    for (const [k, v] of meta) this.sink.write(`# ${k}: ${v}\n`);
+    this.sink.write("\n");
+  }
+
+  /** An empty line, the footer lines and a last empty line. */
+  footer(meta: Metadata): void {
+    this.sink.write("\n");
+    for (const [k, v] of meta) this.sink.write(`# ${k}: ${v}\n`);
+    this.sink.write("\n");
+  }
+
+  /** One sample with its metric as the mode writes it (spec 5.5). */
+  sample(pid: number, s: ThreadSample, gc: boolean, time: number, idle: boolean, memory: number) {
+    const mode = this.mode;
+    const metric = mode === "memory"
+      ? `${memory}`
+      : mode === "full"
+      ? `${time},${idle ? 1 : 0},${memory}`
+      : `${time}`;
+    this.line(pid, s, gc, metric);
+  }
 
   /** Writes one thread sample: `P<pid>;T<iid>:<tid>[;:INVALID:][;frames][;:GC:] <metric>`. */
-  sample(pid: number, s: ThreadSample, gc: boolean, metric: string): void {
+  line(pid: number, s: ThreadSample, gc: boolean, metric: string): void {
     let line = `P${pid};T${s.interpreterId}:${s.threadId}`;
     if (s.invalid) line += ";:INVALID:";
     const codes = s.codes;

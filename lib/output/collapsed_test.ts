@@ -79,7 +79,7 @@ function line(
 ): string {
   const writer = new MemoryWriter();
   const sink = new OutputSink(writer);
-  new CollapsedWriter(sink, alt).sample(pid, s, gc, metric);
+  new CollapsedWriter(sink, alt).line(pid, s, gc, metric);
   sink.flush();
   return writer.text;
 }
@@ -286,7 +286,7 @@ Deno.test("non-ASCII names are written as UTF-8", () => {
   ]]);
   const writer = new MemoryWriter();
   const sink = new OutputSink(writer);
-  new CollapsedWriter(sink, false).sample(1, s, false, "10");
+  new CollapsedWriter(sink, false).line(1, s, false, "10");
   sink.flush();
   const expected = `P1;T0:1;${uni}:añb:3;${uni}:函数:7;/tmp/𠀀眠.py:𠀀:9 10\n`;
   assert.deepEqual(writer.bytes, new TextEncoder().encode(expected));
@@ -317,8 +317,8 @@ Deno.test("several samples through one writer come out in order", () => {
   const sink = new OutputSink(writer);
   const collapsed = new CollapsedWriter(sink, false);
   sink.write(header({ intervalUs: 10000, mode: "wall", multiprocess: false }));
-  collapsed.sample(6894, sample(6894, []), false, "39");
-  collapsed.sample(6894, sample(6894, [[MODULE, 17], [LEAF, 5]]), false, "10070");
+  collapsed.line(6894, sample(6894, []), false, "39");
+  collapsed.line(6894, sample(6894, [[MODULE, 17], [LEAF, 5]]), false, "10070");
   sink.write(footer(605109, new SamplingStats(), false, false));
   assert.equal(writer.calls, 0, "nothing is written before a flush");
   sink.flush();
@@ -443,7 +443,7 @@ Deno.test("OutputSink with its default buffer keeps a large output intact", () =
   const s = sample(42, [[MODULE, 17], [TOP, 14], [MIDDLE, 10], [LEAF, 5]]);
   const one = "P42;T0:42;cpu.py:<module>:17;cpu.py:top:14;cpu.py:middle:10;cpu.py:leaf:5 10070\n";
   const count = 30000;
-  for (let i = 0; i < count; i++) collapsed.sample(42, s, false, "10070");
+  for (let i = 0; i < count; i++) collapsed.line(42, s, false, "10070");
   sink.flush();
   const bytes = writer.bytes;
   assert.equal(bytes.length, one.length * count);

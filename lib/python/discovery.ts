@@ -51,7 +51,8 @@ export type DiscoveryFailure =
   | "exited" // the process has exited
   | "permission" // we may not read it
   | "not-python" // nothing that looks like Python (yet)
-  | "not-ready"; // Python, but not initialised yet
+  | "not-ready" // Python, but not initialised yet
+  | "version"; // Python symbols, but no way to tell the version
 
 /** The outcome of one attempt. */
 export type DiscoveryResult =
@@ -292,6 +293,7 @@ export function tryFindRuntime(
   ]
     .filter((p): p is string => p !== undefined);
   let reason = "no Python symbols";
+  let kind: DiscoveryFailure = "not-python";
   for (const path of candidates) {
     const module = openModule(platform, pid, maps, path);
     if (module === null) continue;
@@ -303,6 +305,7 @@ export function tryFindRuntime(
     const known = exact ?? fromFileName(path) ?? fromFileName(exe);
     if (known === null) {
       reason = "cannot determine the Python version";
+      kind = "version";
       continue;
     }
     const layout = layoutFor(peek, known, runtime);
@@ -347,5 +350,5 @@ export function tryFindRuntime(
       },
     };
   }
-  return failure("not-python", reason);
+  return failure(kind, reason);
 }

@@ -24,7 +24,8 @@ import { type Options, parseArgs, resolveMode, warnings } from "./cli/options.ts
 import { ChildScanner } from "./children.ts";
 import { type Logger, openLogger } from "./log.ts";
 import { CollapsedWriter } from "./output/collapsed.ts";
-import { footerMetadata, headerMetadata } from "./output/format.ts";
+import { footerMetadata, headerMetadata, type SampleWriter } from "./output/format.ts";
+import { MojoWriter } from "./mojo/writer.ts";
 import { OutputSink, type SyncWriter } from "./output/sink.ts";
 import {
   banner,
@@ -114,6 +115,7 @@ class Run {
     this.#outFd = file === null ? 1 : -1;
     this.#log = log;
     this.#paint = colourWanted(platform.isTerminal(2)) ? withColour : plain;
+    this.#sink = new OutputSink(this.#out);
   }
 
   #fail(fatal: Fatal, detail: string): number {
@@ -140,6 +142,11 @@ class Run {
       return this.#fail(NOTHING_TO_DO, "No command or PID given");
     }
     if (o.output !== null) this.#log.info(`Output file: ${o.output}`);
+    if (o.binary && !o.where) {
+      // The MOJO header goes out before the command starts, even if it then fails.
+      this.#writer = new MojoWriter(this.#sink, resolveMode(o));
+      this.#sink.flush();
+    }
     if (o.command.length > 0) {
       try {
         this.#child = this.#platform.spawn(o.command[0], o.command.slice(1), o.output === null);
@@ -222,6 +229,8 @@ class Run {
   }
 
   #scanner: ChildScanner | null = null;
+  #writer: SampleWriter | null = null;
+  readonly #sink: OutputSink;
 
   /** Reports a child's version: a stderr line, or `# python:` there in pipe mode. */
   #childVersion(child: Target, _parentIsPython: boolean): void {
@@ -234,7 +243,7 @@ class Run {
     const o = this.#options;
     const isTerminal = this.#outFd === 1 && this.#platform.isTerminal(1);
     const paint = colourWanted(isTerminal) ? withColour : plain;
-    const sink = new OutputSink(this.#out);
+    const sink = this.#sink;
     if (o.pipe) sink.write(`# python: ${targets[targets.length - 1].version}\n`);
     const sample = new ThreadSample();
     for (const target of targets) {
@@ -270,8 +279,8 @@ class Run {
     const mode = resolveMode(o);
     this.#log.info(`Sampling interval: ${o.interval} μs`);
     if (mode === "full") this.#log.info("Producing full set of metrics (time +mem -mem)");
-    const sink = new OutputSink(this.#out);
-    const writer = new CollapsedWriter(sink, o.altFormat, mode);
+    const sink = this.#sink;
+    const writer = this.#writer ?? new CollapsedWriter(sink, o.altFormat, mode);
     const top = targets.find((t) => t.pid === this.#top) ?? targets[targets.length - 1];
     const topAlive = () =>
       child === null ? platform.processState(this.#top) === "alive" : !child.exited();

@@ -8,10 +8,13 @@
 import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
 import type { Layout } from "./layout.ts";
 import { lineAt } from "./line_number.ts";
+import { locationTableLocationOrReached, type SourceLocation } from "./line_table.ts";
 import { MAX_STRING_LENGTH, readBytesObject, readString } from "./strings.ts";
 
 /** Line tables larger than this are treated as corrupt. */
 const MAX_LINE_TABLE = 1 << 20;
+const LOCATION: SourceLocation = { line: 0, endLine: 0, column: 0, endColumn: 0 };
+
 /** CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR. */
 const GENERATOR_FLAGS = 0x20 | 0x80 | 0x200;
 /** Code headers read in one system call. */
@@ -39,6 +42,29 @@ export class CodeInfo {
     readonly key: readonly [number, number, number] = [0, 0, 0],
   ) {
     this.prefix = `${filename}:${scope}`;
+  }
+
+  /**
+   * The source location at `position` as MOJO writes it (spec 8.5): from
+   * 3.11, 1-based columns with an exclusive end (0 where unknown); before,
+   * the line with zeros. The returned object is reused by the next call.
+   */
+  location(position: number): SourceLocation {
+    const out = LOCATION;
+    if (this.layout.lineFormat !== "locations") {
+      out.line = this.line(position);
+      out.endLine = 0;
+      out.column = 0;
+      out.endColumn = 0;
+      return out;
+    }
+    const t = this.lineTable;
+    locationTableLocationOrReached(t, t.length, this.firstLineNo, position, out);
+    if (out.line < 0) out.line = this.line(position);
+    if (out.endLine < 0) out.endLine = out.line;
+    out.column = out.column < 0 ? 0 : out.column + 1;
+    out.endColumn = out.endColumn < 0 ? 0 : out.endColumn + 1;
+    return out;
   }
 
   /**

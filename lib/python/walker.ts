@@ -44,6 +44,11 @@ export class ThreadSample {
   /** Resolved frames: code objects and line numbers. */
   readonly codes: CodeInfo[] = new Array(MAX_FRAMES);
   readonly lines = new Int32Array(MAX_FRAMES);
+  /** Per resolved frame: the code object's address and the position in it. */
+  readonly frameAddresses = new Float64Array(MAX_FRAMES);
+  readonly positionsResolved = new Float64Array(MAX_FRAMES);
+  /** Scratch for output formats that key frames (MOJO). */
+  readonly frameKeys = new Float64Array(MAX_FRAMES);
   /** Frames as walked, before resolution: code addresses and positions. */
   readonly addresses = new Float64Array(MAX_FRAMES);
   readonly positions = new Float64Array(MAX_FRAMES);
@@ -284,8 +289,11 @@ export class StackWalker {
       const code = resolved[i] as CodeInfo;
       resolved[i] = null;
       if (code.shim) continue;
+      const position = out.positions[i];
       out.codes[depth] = code;
-      out.lines[depth] = code.line(out.positions[i]);
+      out.lines[depth] = code.line(position);
+      out.frameAddresses[depth] = out.addresses[i];
+      out.positionsResolved[depth] = position;
       depth++;
     }
     out.depth = depth;

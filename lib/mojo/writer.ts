@@ -1,0 +1,162 @@
+/**
+ * Writes samples as a MOJO v3 stream (spec: austin-behaviour.md, section 8),
+ * with per-process string and frame definitions emitted on first use.
+ *
+ * @module
+ */
+
+import type { CodeInfo } from "../python/code_cache.ts";
+import type { ThreadSample } from "../python/walker.ts";
+import type { Metadata, Mode, SampleWriter } from "../output/format.ts";
+import type { OutputSink } from "../output/sink.ts";
+import { EVENT, MAGIC, MOJO_VERSION, putVarint, ref } from "./format.ts";
+
+/** Definitions remembered per process before the caches start over. */
+const MAX_KEYS = 1 << 16;
+
+const encoder = new TextEncoder();
+
+/** What a process has already defined in the stream. */
+interface Defined {
+  strings: Set<number>;
+  frames: Set<number>;
+}
+
+/** The MOJO writer. */
+export class MojoWriter implements SampleWriter {
+  readonly #sink: OutputSink;
+  readonly #mode: Mode;
+  #buffer = new Uint8Array(1 << 16);
+  #at = 0;
+  readonly #defined = new Map<number, Defined>();
+
+  /** Writes the `MOJ` header at once: it precedes everything, even a failed launch. */
+  constructor(sink: OutputSink, mode: Mode) {
+    this.#sink = sink;
+    this.#mode = mode;
+    sink.writeBytes(new Uint8Array([...MAGIC, MOJO_VERSION]));
+  }
+
+  #room(bytes: number): void {
+    if (this.#at + bytes <= this.#buffer.length) return;
+    const bigger = new Uint8Array(Math.max(this.#buffer.length * 2, this.#at + bytes));
+    bigger.set(this.#buffer.subarray(0, this.#at));
+    this.#buffer = bigger;
+  }
+
+  #byte(b: number): void {
+    this.#room(1);
+    this.#buffer[this.#at++] = b;
+  }
+
+  #varint(n: number): void {
+    this.#room(10);
+    this.#at = putVarint(this.#buffer, this.#at, n);
+  }
+
+  /** A NUL-terminated UTF-8 string. */
+  #string(text: string): void {
+    this.#room(text.length * 3 + 1);
+    const { written } = encoder.encodeInto(text, this.#buffer.subarray(this.#at));
+    this.#at += written;
+    this.#buffer[this.#at++] = 0;
+  }
+
+  #flush(): void {
+    this.#sink.writeBytes(this.#buffer.subarray(0, this.#at));
+    this.#at = 0;
+  }
+
+  #metadata(meta: Metadata): void {
+    for (const [key, value] of meta) {
+      this.#byte(EVENT.METADATA);
+      this.#string(key);
+      this.#string(value);
+    }
+    this.#flush();
+  }
+
+  /** METADATA events. */
+  header(meta: Metadata): void {
+    this.#metadata(meta);
+  }
+
+  /** METADATA events. */
+  footer(meta: Metadata): void {
+    this.#metadata(meta);
+  }
+
+  #definedBy(pid: number): Defined {
+    let defined = this.#defined.get(pid);
+    if (defined === undefined) {
+      defined = { strings: new Set(), frames: new Set() };
+      this.#defined.set(pid, defined);
+    }
+    return defined;
+  }
+
+  #defineString(defined: Defined, key: number, text: string): void {
+    if (defined.strings.has(key)) return;
+    if (defined.strings.size >= MAX_KEYS) defined.strings.clear();
+    defined.strings.add(key);
+    this.#byte(EVENT.STRING);
+    this.#varint(key);
+    this.#string(text);
+  }
+
+  /** Defines a frame (and its strings) unless the process already did. */
+  #defineFrame(defined: Defined, key: number, code: CodeInfo, position: number): void {
+    if (defined.frames.has(key)) return;
+    const filename = ref(code.key[0]);
+    const scope = ref(code.key[1]);
+    this.#defineString(defined, filename, code.filename);
+    this.#defineString(defined, scope, code.scope);
+    if (defined.frames.size >= MAX_KEYS) defined.frames.clear();
+    defined.frames.add(key);
+    const location = code.location(position);
+    this.#byte(EVENT.FRAME);
+    this.#varint(key);
+    this.#varint(filename);
+    this.#varint(scope);
+    this.#varint(location.line);
+    this.#varint(location.endLine);
+    this.#varint(location.column);
+    this.#varint(location.endColumn);
+  }
+
+  /** STACK, definitions, [FRAME_INVALID], FRAME_REFs, [GC], metrics (spec 8.4). */
+  sample(pid: number, s: ThreadSample, gc: boolean, time: number, idle: boolean, memory: number) {
+    const defined = this.#definedBy(pid);
+    this.#byte(EVENT.STACK);
+    this.#varint(pid);
+    this.#varint(s.interpreterId);
+    this.#string(s.threadId.toString(16));
+    const depth = s.depth;
+    const keys = s.frameKeys;
+    for (let i = 0; i < depth; i++) {
+      const position = Math.max(0, s.positionsResolved[i]);
+      const key = (s.frameAddresses[i] & 0x7ffffff) * 65536 + (position % 65536);
+      keys[i] = key;
+      this.#defineFrame(defined, key, s.codes[i], s.positionsResolved[i]);
+    }
+    if (s.invalid) this.#byte(EVENT.FRAME_INVALID);
+    for (let i = depth - 1; i >= 0; i--) {
+      this.#byte(EVENT.FRAME_REF);
+      this.#varint(keys[i]);
+    }
+    if (gc) this.#byte(EVENT.GC);
+    if (this.#mode === "memory") {
+      this.#byte(EVENT.METRIC_MEMORY);
+      this.#varint(memory);
+    } else {
+      this.#byte(EVENT.METRIC_TIME);
+      this.#varint(time);
+      if (this.#mode === "full") {
+        if (idle) this.#byte(EVENT.IDLE);
+        this.#byte(EVENT.METRIC_MEMORY);
+        this.#varint(memory);
+      }
+    }
+    this.#flush();
+  }
+}

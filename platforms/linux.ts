@@ -88,7 +88,13 @@ class VmReadvMemory implements RemoteMemory {
     return n < 0 ? -errno() : n;
   }
 
-  readMany(addresses: Float64Array, count: number, length: number, into: ReadBuffer): number {
+  readMany(
+    addresses: Float64Array,
+    first: number,
+    count: number,
+    length: number,
+    into: ReadBuffer,
+  ): number {
     const local = into as IovecBuffer;
     const n = Math.min(count, MAX_IOV, Math.floor(local.bytes.length / length));
     if (n <= 0) return 0;
@@ -97,7 +103,7 @@ class VmReadvMemory implements RemoteMemory {
     for (let i = 0; i < n; i++) {
       putU64(localIov, i * 4, local.base + i * length);
       putU64(localIov, i * 4 + 2, length);
-      putU64(remoteIov, i * 4, addresses[i]);
+      putU64(remoteIov, i * 4, addresses[first + i]);
       putU64(remoteIov, i * 4 + 2, length);
     }
     const copied = this.#readv(

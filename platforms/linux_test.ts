@@ -283,12 +283,12 @@ Deno.test("readMany fills consecutive slots and stops at the first unreadable ad
   const base = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(source.bytes)));
   const into = memory.buffer(64);
   const addresses = new Float64Array([base + 10, base, base + 20, 0, base]);
-  assert.equal(memory.readMany(addresses, 3, 4, into), 3);
+  assert.equal(memory.readMany(addresses, 0, 3, 4, into), 3);
   assert.equal(new TextDecoder().decode(into.bytes.subarray(0, 12)), "abcd0123klmn");
-  assert.equal(memory.readMany(addresses, 5, 4, into), 3);
-  assert.equal(memory.readMany(addresses, 0, 4, into), 0);
+  assert.equal(memory.readMany(addresses, 0, 5, 4, into), 3);
+  assert.equal(memory.readMany(addresses, 0, 0, 4, into), 0);
   // Only as many slots as fit in the buffer are filled.
-  assert.equal(memory.readMany(new Float64Array(32).fill(base), 32, 8, into), 8);
+  assert.equal(memory.readMany(new Float64Array(32).fill(base), 0, 32, 8, into), 8);
 });
 
 // ---------------------------------------------------------------------------
@@ -331,7 +331,7 @@ testIf("LinuxPlatform against a live Python process", skipPython, async (t) => {
       assert.equal(memory.read(0, 8, into), -EFAULT);
       assert.equal(memory.read(0x1000, 8, into), -EFAULT);
       const slots = new Float64Array([child.info.bytes + 32, child.info.bytes + 39, 8]);
-      assert.equal(memory.readMany(slots, 3, 6, into), 2);
+      assert.equal(memory.readMany(slots, 0, 3, 6, into), 2);
       assert.equal(new TextDecoder().decode(into.bytes.subarray(0, 12)), "austindeno-m");
     });
 

@@ -40,12 +40,19 @@ export interface RemoteMemory {
    */
   read(address: number, length: number, into: ReadBuffer, at?: number): number;
   /**
-   * Copies `length` bytes at each of the first `count` addresses into
-   * consecutive `length`-byte slots of `into`, in one system call where the
-   * OS allows. Returns how many leading slots were filled completely
-   * (reading stops at the first unreadable region), or a negative errno.
+   * Copies `length` bytes at each of `count` addresses, starting with
+   * `addresses[first]`, into consecutive `length`-byte slots of `into`, in
+   * one system call where the OS allows. Returns how many leading slots were
+   * filled completely (reading stops at the first unreadable region), or a
+   * negative errno.
    */
-  readMany(addresses: Float64Array, count: number, length: number, into: ReadBuffer): number;
+  readMany(
+    addresses: Float64Array,
+    first: number,
+    count: number,
+    length: number,
+    into: ReadBuffer,
+  ): number;
 }
 
 /** How a process exited. */

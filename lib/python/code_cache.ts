@@ -17,6 +17,8 @@ const LOCATION: SourceLocation = { line: 0, endLine: 0, column: 0, endColumn: 0 
 
 /** CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR. */
 const GENERATOR_FLAGS = 0x20 | 0x80 | 0x200;
+/** The most frames a stack walk resolves at once. */
+const MAX_FRAMES = 2048;
 /** Code headers read in one system call. */
 const BATCH = 256;
 /** Entries kept before the cache is emptied, to bound memory. */
@@ -95,6 +97,10 @@ export class CodeCache {
   readonly #header: ReadBuffer;
   readonly #typeName: ReadBuffer;
   readonly #batch: ReadBuffer;
+  readonly #seen = new Map<number, number>();
+  readonly #unique = new Float64Array(MAX_FRAMES);
+  readonly #slot = new Int32Array(MAX_FRAMES);
+  readonly #resolved: (CodeInfo | null)[] = new Array(MAX_FRAMES).fill(null);
 
   constructor(
     readonly memory: RemoteMemory,
@@ -126,28 +132,46 @@ export class CodeCache {
    * of their headers. Returns false if any of them could not be read.
    */
   resolveMany(addresses: Float64Array, count: number, out: (CodeInfo | null)[]): boolean {
+    // Recursion repeats code objects: read each distinct one once.
+    const seen = this.#seen;
+    const unique = this.#unique;
+    const slot = this.#slot;
+    seen.clear();
+    let n = 0;
+    for (let i = 0; i < count; i++) {
+      const address = addresses[i];
+      let k = seen.get(address);
+      if (k === undefined) {
+        k = n++;
+        seen.set(address, k);
+        unique[k] = address;
+      }
+      slot[i] = k;
+    }
     const size = this.layout.code.size;
     const batch = this.#batch;
     const view = batch.view;
+    const resolved = this.#resolved;
     let done = 0;
-    while (done < count) {
-      const want = Math.min(count - done, BATCH);
-      const got = this.memory.readMany(addresses.subarray(done), want, size, batch);
-      for (let i = 0; i < Math.max(got, 0); i++) {
-        const info = this.#lookup(addresses[done + i], view, i * size);
+    while (done < n) {
+      const want = Math.min(n - done, BATCH);
+      const got = Math.max(this.memory.readMany(unique, done, want, size, batch), 0);
+      for (let i = 0; i < got; i++) {
+        const info = this.#lookup(unique[done + i], view, i * size);
         if (info === null) return false;
-        out[done + i] = info;
+        resolved[done + i] = info;
       }
       if (got < want) {
         // The first unreadable header: read it alone to find out.
-        const single = this.get(addresses[done + Math.max(got, 0)]);
+        const single = this.get(unique[done + got]);
         if (single === null) return false;
-        out[done + Math.max(got, 0)] = single;
-        done += Math.max(got, 0) + 1;
+        resolved[done + got] = single;
+        done += got + 1;
       } else {
         done += want;
       }
     }
+    for (let i = 0; i < count; i++) out[i] = resolved[slot[i]];
     return true;
   }
 

@@ -216,9 +216,15 @@ class FakeMemory implements RemoteMemory {
     return -14;
   }
 
-  readMany(addresses: Float64Array, count: number, length: number, into: ReadBuffer): number {
+  readMany(
+    addresses: Float64Array,
+    first: number,
+    count: number,
+    length: number,
+    into: ReadBuffer,
+  ): number {
     for (let i = 0; i < count; i++) {
-      if (this.read(addresses[i], length, into, i * length) !== length) return i;
+      if (this.read(addresses[first + i], length, into, i * length) !== length) return i;
     }
     return count;
   }

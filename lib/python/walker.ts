@@ -24,6 +24,9 @@ const MAX_RETRIES = 2;
 const DONE = 0;
 /** The walk read memory that changed under it: try again. */
 const TORN = 1;
+/** Bytes of a thread's data stack read at once, ending at its current frame. */
+const WINDOW = 16384;
+const PAGE = 4096;
 /** `FRAME_OWNED_BY_GENERATOR` (3.11–3.14). */
 const OWNED_BY_GENERATOR = 1;
 
@@ -81,6 +84,13 @@ export class StackWalker {
   readonly #word: ReadBuffer;
   readonly #thread: ReadBuffer;
   readonly #frame: ReadBuffer;
+  /** First offset and length of the interpreter fields read at once. */
+  readonly #interpSpan: [number, number];
+  readonly #interpBuffer: ReadBuffer;
+  /** A window of the thread's data stack (3.11+), copied in one read. */
+  readonly #window: ReadBuffer;
+  #windowStart = 0;
+  #windowEnd = 0;
   #interp = 0;
   #nextInterp = 0;
   #interpId = 0;
@@ -97,6 +107,12 @@ export class StackWalker {
     this.#word = memory.buffer(64);
     this.#thread = memory.buffer(Math.max(runtime.layout.thread.size, 64));
     this.#frame = memory.buffer(512);
+    const i = runtime.layout.interpreter;
+    const fields = [i.next, i.threadsHead, ...(i.id >= 0 ? [i.id] : [])];
+    const first = Math.min(...fields);
+    this.#interpSpan = [first, Math.max(...fields) + 8 - first];
+    this.#interpBuffer = memory.buffer(this.#interpSpan[1]);
+    this.#window = memory.buffer(WINDOW);
   }
 
   /** Reads a pointer; -1 on failure. */
@@ -124,22 +140,19 @@ export class StackWalker {
     const interp = this.#interp;
     this.#ts = 0;
     if (interp === 0) return;
+    // The fields are close together in every version: one read covers them.
     const o = this.#layout.interpreter;
-    const ts = this.#pointer(interp + o.threadsHead);
-    const next = this.#pointer(interp + o.next);
-    if (ts < 0 || next < 0) {
+    const span = this.#interpSpan;
+    const buffer = this.#interpBuffer;
+    if (this.#memory.read(interp + span[0], span[1], buffer) !== span[1]) {
       this.#interp = 0;
       return;
     }
-    this.#nextInterp = next;
-    this.#ts = ts;
+    const view = buffer.view;
+    this.#nextInterp = u64(view, o.next - span[0]);
+    this.#ts = u64(view, o.threadsHead - span[0]);
     this.#threads = 0;
-    if (o.id >= 0) {
-      const id = this.#pointer(interp + o.id);
-      this.#interpId = id < 0 ? 0 : id;
-    } else {
-      this.#interpId = 0;
-    }
+    this.#interpId = o.id >= 0 ? u64(view, o.id - span[0]) : 0;
   }
 
   /** Fills `out` with the next thread of the pass; false when the pass is over. */
@@ -251,17 +264,18 @@ export class StackWalker {
     const layout = this.#layout;
     const o = layout.interpreterFrame;
     const codeAdaptive = layout.code.codeAdaptive;
-    const buffer = this.#frame;
-    const view = buffer.view;
+    const view = this.#window.view;
+    this.#windowStart = this.#windowEnd = 0;
     while (frame !== 0) {
-      if (this.#memory.read(frame, o.size, buffer) !== o.size) return TORN;
-      const previous = u64(view, o.previous);
+      const at = this.#frameAt(frame, o.size);
+      if (at < 0) return TORN;
+      const previous = u64(view, at + o.previous);
       if (previous === frame) return TORN;
-      const owner = view.getUint8(o.owner);
+      const owner = view.getUint8(at + o.owner);
       if (owner < o.shimOwnerMin) {
-        let code = u64(view, o.code);
+        let code = u64(view, at + o.code);
         if (o.taggedCode) code -= code % 4;
-        const index = (u64(view, o.instrPtr) - (code + codeAdaptive)) / 2;
+        const index = (u64(view, at + o.instrPtr) - (code + codeAdaptive)) / 2;
         if (!out.add(code, index)) {
           out.invalid = true;
           return DONE;
@@ -271,6 +285,30 @@ export class StackWalker {
       frame = previous;
     }
     return DONE;
+  }
+
+  /**
+   * The offset in the window of the frame at `frame`, reading a new window
+   * if the frame is not in the current one; -1 if it cannot be read.
+   * Frames are pushed upwards on a thread's data stack, so a window that
+   * ends with the current frame usually holds all of its callers too.
+   */
+  #frameAt(frame: number, size: number): number {
+    if (frame >= this.#windowStart && frame + size <= this.#windowEnd) {
+      return frame - this.#windowStart;
+    }
+    const end = frame + size;
+    // Below the frame may be unmapped: fall back to its page, then to the frame alone.
+    for (const start of [Math.max(end - WINDOW, 0), frame - (frame % PAGE), frame]) {
+      const length = end - start;
+      if (length > WINDOW) continue;
+      if (this.#memory.read(start, length, this.#window) === length) {
+        this.#windowStart = start;
+        this.#windowEnd = end;
+        return frame - start;
+      }
+    }
+    return -1;
   }
 
   /**

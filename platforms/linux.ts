@@ -277,8 +277,9 @@ class ThreadStats {
       return true;
     }
     const b = this.#buffer;
-    let i = b.lastIndexOf(41, n - 1); // ')'
-    if (i < 0) return true;
+    // Austin takes the first ')' (a thread name with ')' misleads it; kept on purpose).
+    let i = b.indexOf(41); // ')'
+    if (i < 0 || i >= n) return true;
     i++;
     while (i < n && b[i] === 32) i++;
     return b[i] !== 82; // 'R'

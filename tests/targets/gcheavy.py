@@ -20,12 +20,13 @@ class Node(object):
 def churn(live, count):
     for i in range(count):
         live.append(Node(i))  # mark:churn
-    del live[:count]
+    if len(live) > 100000:
+        del live[:count]
 
 
 def main(seconds):
     end = time.time() + seconds
-    live = [Node(i) for i in range(100000)]
+    live = []
     while time.time() < end:
         churn(live, 10000)  # mark:main
 

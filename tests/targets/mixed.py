@@ -1,5 +1,6 @@
 # One thread that alternates CPU work and sleep: busy() for 0.1 s, then nap()
-# for 0.1 s, until the given time is up. Writes one line to stderr at the end.
+# for 0.1 s, until the given time is up. Writes one line to stdout at the
+# start and one to stderr at the end.
 import sys
 import time
 
@@ -17,6 +18,8 @@ def nap(seconds):
 
 
 def main(seconds):
+    sys.stdout.write("mixed.py: started\n")
+    sys.stdout.flush()
     end = time.time() + seconds
     while time.time() < end:
         busy(0.1)  # mark:main-busy

@@ -7,7 +7,12 @@
 
 import type { Platform, RemoteMemory } from "../platforms/platform.ts";
 import { CodeCache } from "./python/code_cache.ts";
-import { type DiscoveryFailure, type Runtime, tryFindRuntime } from "./python/discovery.ts";
+import {
+  type DiscoveryFailure,
+  type DiscoveryResult,
+  type Runtime,
+  tryFindRuntime,
+} from "./python/discovery.ts";
 import { formatVersion } from "./python/version.ts";
 import { StackWalker } from "./python/walker.ts";
 
@@ -30,6 +35,20 @@ export interface Target {
 /** The outcome of a search for a process's interpreter. */
 export type Attach = { target: Target } | { failure: DiscoveryFailure };
 
+/** One discovery attempt; anything unexpected (a file vanishing mid-read) is a failed try. */
+function tryOnce(
+  platform: Platform,
+  memory: RemoteMemory,
+  pid: number,
+  lastChance: boolean,
+): DiscoveryResult {
+  try {
+    return tryFindRuntime(platform, memory, pid, lastChance);
+  } catch (e) {
+    return { ok: false, failure: "not-ready", detail: e instanceof Error ? e.message : String(e) };
+  }
+}
+
 /**
  * Looks for the interpreter of `pid` until it is found or `timeoutUs` has
  * passed (a single attempt when `timeoutUs` is 0). Gives up at once when the
@@ -42,7 +61,7 @@ export function attach(platform: Platform, pid: number, timeoutUs: number, child
   let sawPermission = false;
   while (true) {
     const lastChance = clock.nowUs() >= deadline;
-    const result = tryFindRuntime(platform, memory, pid, lastChance);
+    const result = tryOnce(platform, memory, pid, lastChance);
     if (result.ok) {
       const runtime = result.runtime;
       const codes = new CodeCache(memory, runtime.layout, runtime.codeTypeAddress);

@@ -16,10 +16,15 @@ const MAX_KEYS = 1 << 16;
 
 const encoder = new TextEncoder();
 
-/** What a process has already defined in the stream. */
+/**
+ * What a process has already defined in the stream: the text of each
+ * string key and the code object of each frame key. Keys are addresses, so
+ * a key whose address now holds another string or code object is defined
+ * again (readers take the latest definition).
+ */
 interface Defined {
-  strings: Set<number>;
-  frames: Set<number>;
+  strings: Map<number, string>;
+  frames: Map<number, CodeInfo>;
 }
 
 /** The MOJO writer. */
@@ -89,16 +94,16 @@ export class MojoWriter implements SampleWriter {
   #definedBy(pid: number): Defined {
     let defined = this.#defined.get(pid);
     if (defined === undefined) {
-      defined = { strings: new Set(), frames: new Set() };
+      defined = { strings: new Map(), frames: new Map() };
       this.#defined.set(pid, defined);
     }
     return defined;
   }
 
   #defineString(defined: Defined, key: number, text: string): void {
-    if (defined.strings.has(key)) return;
+    if (defined.strings.get(key) === text) return;
     if (defined.strings.size >= MAX_KEYS) defined.strings.clear();
-    defined.strings.add(key);
+    defined.strings.set(key, text);
     this.#byte(EVENT.STRING);
     this.#varint(key);
     this.#string(text);
@@ -106,13 +111,14 @@ export class MojoWriter implements SampleWriter {
 
   /** Defines a frame (and its strings) unless the process already did. */
   #defineFrame(defined: Defined, key: number, code: CodeInfo, position: number): void {
-    if (defined.frames.has(key)) return;
     const filename = ref(code.key[0]);
     const scope = ref(code.key[1]);
+    // The strings first: a frame can be the same while a string key changed hands.
     this.#defineString(defined, filename, code.filename);
     this.#defineString(defined, scope, code.scope);
+    if (defined.frames.get(key) === code) return;
     if (defined.frames.size >= MAX_KEYS) defined.frames.clear();
-    defined.frames.add(key);
+    defined.frames.set(key, code);
     const location = code.location(position);
     this.#byte(EVENT.FRAME);
     this.#varint(key);

@@ -132,19 +132,19 @@ function openModule(
   const first = lowestMapping(maps, path);
   if (first === undefined) return null;
   for (const candidate of platform.mappedFileCandidates(pid, first)) {
-    let image: ElfImage;
+    // The file can vanish or change at any time (the process may exit).
     try {
-      image = openElf(candidate);
+      const image = openElf(candidate);
+      return {
+        path,
+        image,
+        bias: loadBias(image, first.start, first.offset),
+        symbols: image.symbols(SYMBOL_NAMES),
+        maps: maps.filter((m) => m.path === path),
+      };
     } catch {
       continue;
     }
-    return {
-      path,
-      image,
-      bias: loadBias(image, first.start, first.offset),
-      symbols: image.symbols(SYMBOL_NAMES),
-      maps: maps.filter((m) => m.path === path),
-    };
   }
   return null;
 }

@@ -170,7 +170,7 @@ class Run {
   }
 
   /** The failure of the top process's search, as an exit code. */
-  async #searchFailed(failure: DiscoveryFailure): Promise<number> {
+  async #searchFailed(failure: DiscoveryFailure, detail: string): Promise<number> {
     if (failure === "missing" || failure === "exited") {
       if (this.#child !== null) {
         await this.#child.status;
@@ -181,6 +181,9 @@ class Run {
     await this.#stopChild();
     if (failure === "permission") return this.#fail(PERMISSIONS, "Permission denied");
     if (failure === "version") return this.#fail(UNKNOWN_VERSION, "Cannot determine the version");
+    if (failure === "unsupported") {
+      return this.#fail({ code: NOT_PYTHON.code, message: detail }, detail);
+    }
     return this.#fail(NOT_PYTHON, "Not a Python process");
   }
 
@@ -190,7 +193,7 @@ class Run {
 
   async #findOne(): Promise<Target[] | number> {
     const result = attach(this.#platform, this.#top, this.#options.timeout);
-    if (!("target" in result)) return await this.#searchFailed(result.failure);
+    if (!("target" in result)) return await this.#searchFailed(result.failure, result.detail);
     this.#versionLine(result.target);
     return [result.target];
   }
@@ -211,7 +214,7 @@ class Run {
     } else if (result.failure === "not-python") {
       stderr("\n👽 Not a Python process.\n");
     } else {
-      return await this.#searchFailed(result.failure);
+      return await this.#searchFailed(result.failure, result.detail);
     }
     const scanner = new ChildScanner(this.#platform, this.#top);
     const found = scanner.scan(new Set([this.#top]), CHILD_TIMEOUT_US);

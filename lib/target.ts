@@ -33,7 +33,7 @@ export interface Target {
 }
 
 /** The outcome of a search for a process's interpreter. */
-export type Attach = { target: Target } | { failure: DiscoveryFailure };
+export type Attach = { target: Target } | { failure: DiscoveryFailure; detail: string };
 
 /** One discovery attempt; anything unexpected (a file vanishing mid-read) is a failed try. */
 function tryOnce(
@@ -78,10 +78,12 @@ export function attach(platform: Platform, pid: number, timeoutUs: number, child
         },
       };
     }
-    const failure = result.failure;
-    if (failure === "missing" || failure === "exited") return { failure };
+    const { failure, detail } = result;
+    if (failure === "missing" || failure === "exited" || failure === "unsupported") {
+      return { failure, detail };
+    }
     if (failure === "permission") sawPermission = true;
-    if (lastChance) return { failure: sawPermission ? "permission" : failure };
+    if (lastChance) return { failure: sawPermission ? "permission" : failure, detail };
     clock.sleepUntilUs(Math.min(deadline, clock.nowUs() + 1000));
   }
 }

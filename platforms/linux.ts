@@ -333,6 +333,16 @@ export class LinuxPlatform implements Platform {
     return table;
   }
 
+  namespacePid(pid: number): number {
+    try {
+      const m = /^NSpid:\s+([\d\s]+)$/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+      if (m !== null) return Number(m[1].trim().split(/\s+/).pop());
+    } catch {
+      // gone, or no NSpid line (kernels before 4.1)
+    }
+    return pid;
+  }
+
   threadIds(pid: number): number[] {
     const tids: number[] = [];
     try {

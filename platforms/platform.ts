@@ -103,6 +103,8 @@ export interface Platform {
   mappedFileCandidates(pid: number, map: MemoryMap): string[];
   /** Every process of the system: pid → parent pid. */
   listProcesses(): Map<number, number>;
+  /** The process's id in its own (innermost) PID namespace: what its threads see. */
+  namespacePid(pid: number): number;
   /** Kernel thread ids of the process. */
   threadIds(pid: number): number[];
   /** Whether a thread is idle (its scheduler state is not running). */

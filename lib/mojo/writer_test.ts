@@ -424,6 +424,88 @@ Deno.test("writer: keys are scoped per pid: the same frame in two pids is define
   assert.equal(hex(capture.take()), `02 8c de 01 00 ${hex(cstr("378c"))} ${FRAME_REF_241} 09 04`);
 });
 
+Deno.test("writer: a frame key whose code object changed hands is defined again", () => {
+  // A new code object at the freed one's address, sampled at the same position.
+  const other = new CodeInfo(
+    "/home/u/other.py",
+    "other",
+    233,
+    CALL_WITH_FRAMES_REMOVED.lineTable,
+    L311,
+    false,
+    false,
+    [0x7f5a03000010, 0x7f5a03000020, 0x7f5a03000030],
+  );
+  const { writer, capture } = setup("wall");
+  writer.sample(13488, threadSample(13488, [FRAME_241]), false, 1, false, 0);
+  capture.take();
+  const sample = threadSample(13488, [{ ...FRAME_241, code: other }]);
+  writer.sample(13488, sample, false, 2, false, 0);
+  assert.equal(
+    hex(capture.take()),
+    [
+      STACK_13488,
+      `0b 90 80 80 30 ${hex(cstr("/home/u/other.py"))}`,
+      `0b a0 80 80 30 ${hex(cstr("other"))}`,
+      "03 87 80 80 a8 91 a5 01 90 80 80 30 a0 80 80 30 b1 03 b1 03 0c 1c",
+      `${FRAME_REF_241} 09 02`,
+    ].join(" "),
+  );
+  writer.sample(13488, sample, false, 3, false, 0);
+  assert.equal(hex(capture.take()), `${STACK_13488} ${FRAME_REF_241} 09 03`);
+  assert.equal(
+    mojoToText(new Uint8Array(capture.all)),
+    "P13488;T0:13488;<frozen importlib._bootstrap>:_call_with_frames_removed:241 1\n" +
+      "P13488;T0:13488;/home/u/other.py:other:241 2\n" +
+      "P13488;T0:13488;/home/u/other.py:other:241 3\n",
+  );
+});
+
+Deno.test("writer: a string key whose object changed hands is defined again", () => {
+  // A new code object whose file name string is at the address of tiny.py's.
+  const tidy = new CodeInfo(
+    "/home/u/tidy.py",
+    "c",
+    2,
+    TINY_B.lineTable,
+    L311,
+    false,
+    false,
+    [0x7f0a02212bf0, 0x7f0a03000040, 0x7f0a03000050],
+  );
+  const { writer, capture } = setup("wall");
+  writer.sample(13488, threadSample(13488, TINY_FRAMES), false, 1, false, 0);
+  capture.take();
+  writer.sample(
+    13488,
+    threadSample(13488, [{ code: tidy, address: 0x7f0a03100000, position: 15 }]),
+    false,
+    2,
+    false,
+    0,
+  );
+  assert.equal(
+    hex(capture.take()),
+    [
+      STACK_13488,
+      `0b b0 af 89 22 ${hex(cstr("/home/u/tidy.py"))}`,
+      `0b 80 81 80 30 ${hex(cstr("c"))}`,
+      "03 8f 80 80 80 80 c4 01 b0 af 89 22 80 81 80 30 03 03 05 15",
+      "05 8f 80 80 80 80 c4 01 09 02",
+    ].join(" "),
+  );
+  // tiny.py's frames again: their lines still name tiny.py.
+  writer.sample(13488, threadSample(13488, TINY_FRAMES), false, 3, false, 0);
+  capture.take();
+  const lines = mojoToText(new Uint8Array(capture.all)).split("\n");
+  assert.deepEqual(lines, [
+    `P13488;T0:13488;${TINY}:<module>:6;${TINY}:a:5;${TINY}:b:3 1`,
+    "P13488;T0:13488;/home/u/tidy.py:c:3 2",
+    `P13488;T0:13488;${TINY}:<module>:6;${TINY}:a:5;${TINY}:b:3 3`,
+    "",
+  ]);
+});
+
 Deno.test("writer: frame keys are the masked code address times 2^16 plus the position", () => {
   const { writer, capture } = setup("wall");
   // The largest key: address bits 0 – 26 all set, position 0xffff (43 bits, 7 bytes).

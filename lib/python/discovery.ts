@@ -20,6 +20,7 @@ import {
   layoutFromDebugOffsets,
 } from "./debug_offsets.ts";
 import type { Layout } from "./layout.ts";
+import { decodeLatin1 } from "./strings.ts";
 import { tableLayout } from "./layouts.ts";
 import { compareMinor, fromFileName, fromHex, fromText, type PythonVersion } from "./version.ts";
 
@@ -52,12 +53,13 @@ export type DiscoveryFailure =
   | "permission" // we may not read it
   | "not-python" // nothing that looks like Python (yet)
   | "not-ready" // Python, but not initialised yet
-  | "version"; // Python symbols, but no way to tell the version
+  | "version" // Python symbols, but no way to tell the version
+  | "unsupported"; // a Python that austin-deno cannot read (e.g. free-threaded)
 
 /** The outcome of one attempt. */
 export type DiscoveryResult =
   | { ok: true; runtime: Runtime }
-  | { ok: false; failure: DiscoveryFailure; detail: string; unsupported?: boolean };
+  | { ok: false; failure: DiscoveryFailure; detail: string };
 
 const LIBPYTHON = /libpython(\d)\.(\d+)[a-z]*\.so/;
 
@@ -162,27 +164,78 @@ function runtimeAddressOf(module: Module): number {
   return section === undefined ? 0 : module.bias + section.addr;
 }
 
+/** The module's writable mappings and the anonymous one after it (its .bss). */
+function writableRegions(module: Module, all: MemoryMap[]): MemoryMap[] {
+  const regions: MemoryMap[] = module.maps.filter((m) => m.perms.startsWith("rw"));
+  const last = module.maps[module.maps.length - 1];
+  const next = all[all.indexOf(last) + 1];
+  if (next !== undefined && next.path === "" && next.perms.startsWith("rw")) regions.push(next);
+  return regions;
+}
+
+const SCAN_CHUNK = 65536;
+
+/**
+ * Calls `visit` with successive chunks of the regions' memory (in the peek
+ * buffer) until it returns a non-null result.
+ */
+function scanRegions<T>(
+  peek: Peek,
+  regions: MemoryMap[],
+  visit: (bytes: Uint8Array, address: number) => T | null,
+): T | null {
+  for (const region of regions) {
+    for (let at = region.start; at < region.end; at += SCAN_CHUNK - 64) {
+      const n = peek.memory.read(at, Math.min(SCAN_CHUNK, region.end - at), peek.buffer);
+      if (n <= 0) break;
+      const found = visit(peek.buffer.bytes.subarray(0, n), at);
+      if (found !== null) return found;
+    }
+  }
+  return null;
+}
+
 /**
  * Scans the module's writable memory for `X.Y.Z (`, the start of the
  * interpreter's version buffer (2.7–3.10 builds without the symbol).
  */
 function scanVersion(peek: Peek, module: Module, all: MemoryMap[]): PythonVersion | null {
-  const regions: MemoryMap[] = module.maps.filter((m) => m.perms.startsWith("rw"));
-  const last = module.maps[module.maps.length - 1];
-  const next = all[all.indexOf(last) + 1];
-  if (next !== undefined && next.path === "" && next.perms.startsWith("rw")) regions.push(next);
-  const chunk = 65536;
-  for (const region of regions) {
-    for (let at = region.start; at < region.end; at += chunk - 64) {
-      const size = Math.min(chunk, region.end - at);
-      const n = peek.memory.read(at, size, peek.buffer);
-      if (n <= 0) break;
-      const text = String.fromCharCode(...peek.buffer.bytes.subarray(0, n).filter((b) => b !== 0));
-      const v = fromText(text);
-      if (v !== null) return v;
+  return scanRegions(peek, writableRegions(module, all), (bytes) => {
+    const text = decodeLatin1(bytes.filter((b) => b !== 0), bytes.length);
+    return fromText(text);
+  });
+}
+
+/**
+ * 2.7 and 3.6 without `interp_head` (stripped): the interpreter comes from
+ * the thread that holds the GIL, and `interp_head` is the static pointer in
+ * the module's data that holds that interpreter's address. Returns its
+ * address, or 0 if no thread holds the GIL right now or none is found.
+ */
+function findInterpHead(
+  peek: Peek,
+  module: Module,
+  all: MemoryMap[],
+  layout: Layout,
+  tstateCurrent: number,
+): number {
+  const ts = peek.pointer(tstateCurrent);
+  if (ts <= 0) return 0;
+  const interp = peek.pointer(ts + layout.thread.interp);
+  if (interp <= 0) return 0;
+  const lo = interp >>> 0;
+  const hi = Math.floor(interp / 4294967296);
+  const found = scanRegions(peek, writableRegions(module, all), (bytes, address) => {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i + 8 <= bytes.length; i += 8) {
+      if (view.getUint32(i, true) === lo && view.getUint32(i + 4, true) === hi) {
+        const at = address + i;
+        if (at !== tstateCurrent) return at;
+      }
     }
-  }
-  return null;
+    return null;
+  });
+  return found ?? 0;
 }
 
 /** Version of a module: debug offsets, Py_Version, version buffer, then nothing. */
@@ -299,8 +352,11 @@ export function tryFindRuntime(
     if (module === null) continue;
     const runtime = runtimeAddressOf(module);
     const interpHead = address(module, "interp_head");
-    if (runtime === 0 && interpHead === 0) continue;
-    if (peek.errnoOf(runtime || interpHead) === 1) return failure("permission", "EPERM");
+    const tstateCurrent = address(module, "_PyThreadState_Current");
+    if (runtime === 0 && interpHead === 0 && tstateCurrent === 0) continue;
+    if (peek.errnoOf(runtime || interpHead || tstateCurrent) === 1) {
+      return failure("permission", "EPERM");
+    }
     const exact = exactVersion(peek, module, runtime);
     const known = exact ?? fromFileName(path) ?? fromFileName(exe);
     if (known === null) {
@@ -310,16 +366,18 @@ export function tryFindRuntime(
     }
     const layout = layoutFor(peek, known, runtime);
     if (typeof layout === "string") {
-      return { ok: false, failure: "not-python", detail: layout, unsupported: true };
+      return failure("unsupported", layout);
     }
     const headAddress = layout.runtime.interpretersHead >= 0 && runtime !== 0
       ? runtime + layout.runtime.interpretersHead
-      : interpHead;
+      : interpHead || findInterpHead(peek, module, maps, layout, tstateCurrent);
     if (headAddress === 0) {
+      if (runtime === 0 && interpHead === 0) return failure("not-ready", "no thread holds the GIL");
       reason = "no interpreter list";
       continue;
     }
-    const valid = validate(peek, layout, headAddress, pid);
+    // The TID search looks for the main thread's id as the target sees it.
+    const valid = validate(peek, layout, headAddress, platform.namespacePid(pid));
     if (typeof valid === "string") return failure("not-ready", valid);
     const version = exact ?? scanVersion(peek, module, maps);
     // The version buffer is filled shortly after the interpreter exists.
@@ -335,7 +393,7 @@ export function tryFindRuntime(
         interpretersHeadAddress: headAddress,
         runtimeAddress: runtime,
         tstateCurrentAddress: runtime === 0
-          ? address(module, "_PyThreadState_Current")
+          ? tstateCurrent
           : layout.runtime.tstateCurrent >= 0
           ? runtime + layout.runtime.tstateCurrent
           : 0,

@@ -189,6 +189,15 @@ class Run {
 
   #versionLine(target: Target): void {
     if (!this.#options.pipe) stderr(pythonVersionLine(this.#paint, target.version));
+    this.#warn(target);
+  }
+
+  /** Austin logs an unknown version as a warning; austin-deno also tells the user. */
+  #warn(target: Target): void {
+    const warning = target.runtime.warning;
+    if (warning === null) return;
+    this.#log.warning(warning);
+    stderr(`⚠️ ${warning}\n`);
   }
 
   async #findOne(): Promise<Target[] | number> {
@@ -218,7 +227,7 @@ class Run {
     }
     const scanner = new ChildScanner(this.#platform, this.#top);
     const found = scanner.scan(new Set([this.#top]), CHILD_TIMEOUT_US);
-    for (const child of found) this.#childVersion(child, targets.length > 0);
+    for (const child of found) this.#childVersion(child);
     targets.unshift(...found);
     if (!("target" in result)) {
       if (targets.length === 0) {
@@ -236,9 +245,10 @@ class Run {
   readonly #sink: OutputSink;
 
   /** Reports a child's version: a stderr line, or `# python:` there in pipe mode. */
-  #childVersion(child: Target, _parentIsPython: boolean): void {
+  #childVersion(child: Target): void {
     if (this.#options.pipe) stderr(`# python: ${child.version}\n`);
     else stderr(pythonVersionLine(this.#paint, child.version));
+    this.#warn(child);
   }
 
   /** Where mode: one pass over every thread of every process, then exit 0. */
@@ -297,7 +307,7 @@ class Run {
       }
       if (scanner !== null) {
         const found = scanner.scan(known(), 0);
-        for (const t of found) this.#childVersion(t, true);
+        for (const t of found) this.#childVersion(t);
         targets.unshift(...found);
         return targets.length > 0 || topAlive();
       }

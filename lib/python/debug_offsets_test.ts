@@ -11,8 +11,11 @@ import {
   DEBUG_OFFSETS_SIZE,
   DebugOffsetsError,
   debugOffsetsVersion,
+  debugOffsetsWarning,
   hasDebugCookie,
   layoutFromDebugOffsets,
+  NEWEST_KNOWN_MINOR,
+  UNSUPPORTED_VERSION_WARNING,
 } from "./debug_offsets.ts";
 import type { Layout } from "./layout.ts";
 
@@ -426,13 +429,21 @@ Deno.test("a block without the cookie is rejected with DebugOffsetsError", () =>
   assert.throws(() => layoutFromDebugOffsets(new Uint8Array(760)), DebugOffsetsError);
 });
 
-Deno.test("a free-threaded block is rejected with DebugOffsetsError", () => {
+Deno.test("a free-threaded block is rejected with DebugOffsetsError and a clear message", () => {
+  const expected = { message: "free-threaded CPython builds (3.13t/3.14t) are not supported" };
   const bytes = synthetic313();
   put(bytes, 16, 1);
   assert.throws(() => layoutFromDebugOffsets(bytes), DebugOffsetsError);
+  assert.throws(() => layoutFromDebugOffsets(bytes), expected);
   const bytes314 = synthetic314();
   put(bytes314, 16, 1);
   assert.throws(() => layoutFromDebugOffsets(bytes314), DebugOffsetsError);
+  assert.throws(() => layoutFromDebugOffsets(bytes314), expected);
+  // Also for a version newer than the known ones, and for any non-zero flag.
+  const bytes315 = synthetic314();
+  put(bytes315, 8, 0x030f02f0);
+  put(bytes315, 16, 1);
+  assert.throws(() => layoutFromDebugOffsets(bytes315), expected);
 });
 
 Deno.test("a block claiming a version before 3.13 is rejected with DebugOffsetsError", () => {
@@ -474,4 +485,530 @@ Deno.test("a 3.14 block cut to the size of a 3.13 block is rejected with DebugOf
     );
   }
   assert.doesNotThrow(() => layoutFromDebugOffsets(synthetic314(760)));
+});
+
+// ---------------------------------------------------------------------------
+// 3.14 from its header and a real 3.14.10 block
+
+/**
+ * `struct _Py_DebugOffsets` of CPython 3.14.10, transcribed section by
+ * section from `Include/internal/pycore_debug_offsets.h` (Debian's
+ * libpython3.14-dev 3.14.10-1), independently of the shape in
+ * debug_offsets.ts. Every field is a uint64_t; the sections follow
+ * `cookie[8]`, `version` and `free_threaded`.
+ */
+const HEADER_314: [section: string, fields: string[]][] = [
+  ["runtime_state", ["size", "finalizing", "interpreters_head"]],
+  ["interpreter_state", [
+    "size",
+    "id",
+    "next",
+    "threads_head",
+    "threads_main",
+    "gc",
+    "imports_modules",
+    "sysdict",
+    "builtins",
+    "ceval_gil",
+    "gil_runtime_state",
+    "gil_runtime_state_enabled",
+    "gil_runtime_state_locked",
+    "gil_runtime_state_holder",
+    "code_object_generation",
+    "tlbc_generation",
+  ]],
+  ["thread_state", [
+    "size",
+    "prev",
+    "next",
+    "interp",
+    "current_frame",
+    "thread_id",
+    "native_thread_id",
+    "datastack_chunk",
+    "status",
+  ]],
+  ["interpreter_frame", [
+    "size",
+    "previous",
+    "executable",
+    "instr_ptr",
+    "localsplus",
+    "owner",
+    "stackpointer",
+    "tlbc_index",
+  ]],
+  ["code_object", [
+    "size",
+    "filename",
+    "name",
+    "qualname",
+    "linetable",
+    "firstlineno",
+    "argcount",
+    "localsplusnames",
+    "localspluskinds",
+    "co_code_adaptive",
+    "co_tlbc",
+  ]],
+  ["pyobject", ["size", "ob_type"]],
+  ["type_object", ["size", "tp_name", "tp_repr", "tp_flags"]],
+  ["tuple_object", ["size", "ob_item", "ob_size"]],
+  ["list_object", ["size", "ob_item", "ob_size"]],
+  ["set_object", ["size", "used", "table", "mask"]],
+  ["dict_object", ["size", "ma_keys", "ma_values"]],
+  ["float_object", ["size", "ob_fval"]],
+  ["long_object", ["size", "lv_tag", "ob_digit"]],
+  ["bytes_object", ["size", "ob_size", "ob_sval"]],
+  ["unicode_object", ["size", "state", "length", "asciiobject_size"]],
+  ["gc", ["size", "collecting"]],
+  ["gen_object", ["size", "gi_name", "gi_iframe", "gi_frame_state"]],
+  ["llist_node", ["next", "prev"]],
+  ["debugger_support", [
+    "eval_breaker",
+    "remote_debugger_support",
+    "remote_debugging_enabled",
+    "debugger_pending_call",
+    "debugger_script_path",
+    "debugger_script_path_size",
+  ]],
+];
+
+/**
+ * The 3.14 development snapshot of the header (python/cpython at
+ * 7a57f7c2c7d3b5a6271ad92b4598d23687e9aa31; spec section 7): no
+ * code_object_generation, tlbc_generation, tlbc_index, co_tlbc, llist_node.
+ */
+const HEADER_314_DEV: [string, string[]][] = HEADER_314
+  .filter(([section]) => section !== "llist_node")
+  .map(([section, fields]) => [
+    section,
+    fields.filter((f) =>
+      !["code_object_generation", "tlbc_generation", "tlbc_index", "co_tlbc"].includes(f)
+    ),
+  ]);
+
+/** 3.13's field list, which the header still had early in 3.14's development (01d08a85…). */
+const HEADER_313: [string, string[]][] = HEADER_314_DEV
+  .filter(([section]) => !["set_object", "gen_object", "debugger_support"].includes(section))
+  .map(([section, fields]) => [
+    section,
+    fields.filter((f) => !["threads_main", "stackpointer"].includes(f)),
+  ]);
+
+function fieldNames(header: [string, string[]][]): string[] {
+  return header.flatMap(([section, fields]) => fields.map((f) => `${section}.${f}`));
+}
+
+/**
+ * The 92 u64 values after the 24-byte head of the `_Py_DebugOffsets` block
+ * in the `.PyRuntime` section of Debian's libpython3.14.so.1.0 (3.14.10-1):
+ * version 0x030e0af0, free_threaded 0.
+ */
+const REAL_31410 = [
+  316616,
+  784,
+  808,
+  225864,
+  7280,
+  7272,
+  7344,
+  7360,
+  7408,
+  7688,
+  7672,
+  7680,
+  16,
+  7784,
+  0,
+  7800,
+  7792,
+  7992,
+  0,
+  832,
+  0,
+  8,
+  16,
+  72,
+  152,
+  160,
+  232,
+  32,
+  88,
+  8,
+  0,
+  56,
+  80,
+  74,
+  64,
+  0,
+  216,
+  112,
+  120,
+  128,
+  136,
+  68,
+  52,
+  96,
+  104,
+  208,
+  0,
+  16,
+  8,
+  416,
+  24,
+  88,
+  168,
+  40,
+  32,
+  16,
+  40,
+  24,
+  16,
+  200,
+  24,
+  40,
+  32,
+  48,
+  32,
+  40,
+  24,
+  16,
+  32,
+  16,
+  24,
+  40,
+  16,
+  32,
+  64,
+  32,
+  16,
+  40,
+  264,
+  192,
+  160,
+  24,
+  72,
+  67,
+  0,
+  8,
+  24,
+  304,
+  8076,
+  0,
+  4,
+  512,
+];
+
+/**
+ * The first 92 u64 values after the head of the 888-byte block of Debian's
+ * libpython3.15.so.1.0 (3.15.2-1, version 0x030f02f0): what a reader of
+ * DEBUG_OFFSETS_SIZE bytes gets from a 3.15 target.
+ */
+const REAL_3152 = [
+  346568,
+  912,
+  936,
+  226240,
+  7272,
+  7264,
+  7336,
+  7352,
+  7400,
+  7592,
+  7576,
+  7584,
+  16,
+  7736,
+  0,
+  7752,
+  7744,
+  7944,
+  0,
+  888,
+  0,
+  8,
+  16,
+  72,
+  80,
+  88,
+  96,
+  176,
+  184,
+  256,
+  32,
+  36,
+  40,
+  136,
+  288,
+  0,
+  88,
+  8,
+  0,
+  56,
+  80,
+  74,
+  64,
+  0,
+  216,
+  112,
+  120,
+  128,
+  136,
+  68,
+  52,
+  96,
+  104,
+  208,
+  0,
+  16,
+  8,
+  424,
+  24,
+  88,
+  168,
+  32,
+  288,
+  944,
+  888,
+  40,
+  32,
+  16,
+  40,
+  24,
+  16,
+  200,
+  24,
+  40,
+  32,
+  48,
+  32,
+  40,
+  24,
+  16,
+  32,
+  16,
+  24,
+  40,
+  16,
+  32,
+  64,
+  32,
+  16,
+  40,
+  56,
+  176,
+];
+
+/** A block of DEBUG_OFFSETS_SIZE bytes holding `values` from offset 24 on. */
+function blockOf(version: number, values: readonly number[]): Uint8Array {
+  const bytes = emptyBlock(DEBUG_OFFSETS_SIZE, version);
+  values.forEach((value, i) => put(bytes, 24 + 8 * i, value));
+  return bytes;
+}
+
+/** `section.field` → value of the real 3.14.10 block, by the header's field order. */
+const NAMED_31410 = new Map(fieldNames(HEADER_314).map((name, i) => [name, REAL_31410[i]]));
+
+/** A block laid out as `header` says, with the 3.14.10 value of each field. */
+function blockFromHeader(version: number, header: [string, string[]][]): Uint8Array {
+  return blockOf(version, fieldNames(header).map((name) => NAMED_31410.get(name) as number));
+}
+
+/** The walker's fields of a 3.14.10 target. */
+function assertLayout31410(layout: Layout): void {
+  assert.deepEqual(layout.version, { major: 3, minor: 14, micro: 10 });
+  assert.equal(layout.runtime.interpretersHead, 808);
+  assert.equal(layout.runtime.tstateCurrent, -1);
+  assert.equal(layout.interpreter.id, 7280);
+  assert.equal(layout.interpreter.next, 7272);
+  assert.equal(layout.interpreter.threadsHead, 7344);
+  assert.equal(layout.interpreter.gcCollecting, 7408 + 192); // the spec's interp + 7600
+  assert.equal(layout.interpreter.cevalGil, 16);
+  assert.equal(layout.gil.lastHolder, 7792 - 7784);
+  assert.equal(layout.gil.locked, 7800 - 7784);
+  assert.equal(layout.thread.next, 8);
+  assert.equal(layout.thread.interp, 16);
+  assert.equal(layout.thread.currentFrame, 72);
+  assert.equal(layout.thread.threadId, 152);
+  assert.equal(layout.thread.nativeThreadId, 160);
+  assert.equal(layout.thread.status, 32);
+  assert.ok(layout.thread.size >= 168);
+  assert.equal(layout.interpreterFrame.size, 88);
+  assert.equal(layout.interpreterFrame.previous, 8);
+  assert.equal(layout.interpreterFrame.code, 0);
+  assert.equal(layout.interpreterFrame.instrPtr, 56);
+  assert.equal(layout.interpreterFrame.owner, 74);
+  assert.equal(layout.interpreterFrame.shimOwnerMin, 3);
+  assert.equal(layout.interpreterFrame.taggedCode, true);
+  assert.equal(layout.code.filename, 112);
+  assert.equal(layout.code.name, 120);
+  assert.equal(layout.code.qualname, 128);
+  assert.equal(layout.code.lineTable, 136);
+  assert.equal(layout.code.firstLineNo, 68);
+  assert.equal(layout.code.codeAdaptive, 208);
+  assert.equal(layout.strings.bytesData, 32);
+  assert.equal(layout.strings.unicodeState, 32);
+  assert.equal(layout.strings.unicodeLength, 16);
+  assert.equal(layout.strings.asciiData, 40);
+  assert.equal(layout.strings.compactData, 56);
+  assert.equal(layout.holdsGilBit, -1);
+  assert.equal(layout.checkCodeType, true);
+  assert.equal(layout.lineFormat, "locations");
+}
+
+Deno.test("the 3.14 header's field order spans 760 bytes; the dev snapshot 712, 3.13's 584", () => {
+  assert.equal(24 + 8 * fieldNames(HEADER_314).length, 760);
+  assert.equal(24 + 8 * fieldNames(HEADER_314_DEV).length, 712);
+  assert.equal(24 + 8 * fieldNames(HEADER_313).length, 584);
+  assert.equal(REAL_31410.length, fieldNames(HEADER_314).length);
+  assert.equal(DEBUG_OFFSETS_SIZE, 760);
+});
+
+Deno.test("a block built by the 3.14 header's field order is read field by field", () => {
+  // Each field holds its own index + 1000, so a field read from a wrong slot shows.
+  const names = fieldNames(HEADER_314);
+  const value = (name: string): number => names.indexOf(name) + 1000;
+  assert.ok(names.every((name) => value(name) >= 1000));
+  const layout = layoutFromDebugOffsets(blockOf(0x030e00f0, names.map(value)));
+  assert.equal(layout.runtime.interpretersHead, value("runtime_state.interpreters_head"));
+  assert.equal(layout.interpreter.id, value("interpreter_state.id"));
+  assert.equal(layout.interpreter.next, value("interpreter_state.next"));
+  assert.equal(layout.interpreter.threadsHead, value("interpreter_state.threads_head"));
+  assert.equal(
+    layout.interpreter.gcCollecting,
+    value("interpreter_state.gc") + value("gc.collecting"),
+  );
+  assert.equal(layout.interpreter.cevalGil, value("interpreter_state.ceval_gil"));
+  const gilBase = value("interpreter_state.gil_runtime_state");
+  assert.equal(layout.gil.locked, value("interpreter_state.gil_runtime_state_locked") - gilBase);
+  assert.equal(
+    layout.gil.lastHolder,
+    value("interpreter_state.gil_runtime_state_holder") - gilBase,
+  );
+  assert.equal(layout.thread.next, value("thread_state.next"));
+  assert.equal(layout.thread.interp, value("thread_state.interp"));
+  assert.equal(layout.thread.currentFrame, value("thread_state.current_frame"));
+  assert.equal(layout.thread.threadId, value("thread_state.thread_id"));
+  assert.equal(layout.thread.nativeThreadId, value("thread_state.native_thread_id"));
+  assert.equal(layout.thread.status, value("thread_state.status"));
+  assert.equal(layout.interpreterFrame.size, value("interpreter_frame.size"));
+  assert.equal(layout.interpreterFrame.previous, value("interpreter_frame.previous"));
+  assert.equal(layout.interpreterFrame.code, value("interpreter_frame.executable"));
+  assert.equal(layout.interpreterFrame.instrPtr, value("interpreter_frame.instr_ptr"));
+  assert.equal(layout.interpreterFrame.owner, value("interpreter_frame.owner"));
+  assert.equal(layout.code.filename, value("code_object.filename"));
+  assert.equal(layout.code.name, value("code_object.name"));
+  assert.equal(layout.code.qualname, value("code_object.qualname"));
+  assert.equal(layout.code.lineTable, value("code_object.linetable"));
+  assert.equal(layout.code.firstLineNo, value("code_object.firstlineno"));
+  assert.equal(layout.code.codeAdaptive, value("code_object.co_code_adaptive"));
+  assert.equal(layout.strings.bytesData, value("bytes_object.ob_sval"));
+  assert.equal(layout.strings.unicodeState, value("unicode_object.state"));
+  assert.equal(layout.strings.unicodeLength, value("unicode_object.length"));
+  assert.equal(layout.strings.asciiData, value("unicode_object.asciiobject_size"));
+});
+
+Deno.test("the real 3.14.10 block gives the 3.14.10 layout and no warning", () => {
+  const bytes = blockOf(0x030e0af0, REAL_31410);
+  assert.deepEqual(debugOffsetsVersion(bytes), { major: 3, minor: 14, micro: 10 });
+  const layout = layoutFromDebugOffsets(bytes);
+  assertLayout31410(layout);
+  assert.equal(debugOffsetsWarning(layout.version), null);
+  // The same through the header-built block (the two lists agree).
+  assertLayout31410(layoutFromDebugOffsets(blockFromHeader(0x030e0af0, HEADER_314)));
+});
+
+// ---------------------------------------------------------------------------
+// Pre-releases
+
+Deno.test("a 3.14 pre-release with the final layout is read with it", () => {
+  for (const version of [0x030e0ac3, 0x030e0ab1, 0x030e0aa7]) {
+    assertLayout31410(layoutFromDebugOffsets(blockOf(version, REAL_31410)));
+  }
+});
+
+Deno.test("a 3.14 pre-release with the development snapshot's layout is read with it", () => {
+  const bytes = blockFromHeader(0x030e0ab2, HEADER_314_DEV);
+  assertLayout31410(layoutFromDebugOffsets(bytes));
+  // A block of exactly the snapshot's 712 bytes, too.
+  assertLayout31410(layoutFromDebugOffsets(bytes.slice(0, 712)));
+});
+
+Deno.test("a 3.14 alpha with 3.13's field list is read with it, with 3.14's semantics", () => {
+  const layout = layoutFromDebugOffsets(blockFromHeader(0x030e0aa1, HEADER_313));
+  assertLayout31410(layout);
+  assert.equal(layout.interpreterFrame.taggedCode, true);
+  assert.equal(layout.holdsGilBit, -1);
+});
+
+Deno.test("a pre-release block that fits no known layout is rejected, not misread", () => {
+  // The first 760 bytes of the real 3.15.2 block, claiming to be 3.14.0b1.
+  assert.throws(
+    () => layoutFromDebugOffsets(blockOf(0x030e00b1, REAL_3152)),
+    (e: unknown) =>
+      e instanceof DebugOffsetsError && /^Python 3\.14 pre-release/.test(e.message) &&
+      !e.message.includes("\n"),
+  );
+  // A 3.13 release candidate: plausible 3.13 values are read, others are not.
+  const rc = synthetic313();
+  put(rc, 8, 0x030d00c1);
+  assertLayout313(layoutFromDebugOffsets(rc));
+  const torn = synthetic313();
+  put(torn, 8, 0x030d00b4);
+  put(torn, 352, 24); // pyobject.size no longer ends at ob_type
+  assert.throws(() => layoutFromDebugOffsets(torn), DebugOffsetsError);
+});
+
+Deno.test("a final 3.14 release trusts the 3.14 shape without the plausibility check", () => {
+  // The synthetic blocks above hold implausible values and still read.
+  assert.doesNotThrow(() => layoutFromDebugOffsets(synthetic314()));
+});
+
+// ---------------------------------------------------------------------------
+// Versions newer than the newest known one
+
+Deno.test("debugOffsetsWarning warns only for versions newer than 3.14", () => {
+  assert.equal(NEWEST_KNOWN_MINOR, 14);
+  assert.equal(
+    UNSUPPORTED_VERSION_WARNING,
+    "Unsupported Python version detected. Austin might not work as expected.",
+  );
+  for (const minor of [13, 14]) {
+    assert.equal(debugOffsetsWarning({ major: 3, minor, micro: 0 }), null);
+  }
+  for (const [major, minor] of [[3, 15], [3, 16], [3, 40], [4, 0]]) {
+    assert.equal(debugOffsetsWarning({ major, minor, micro: 1 }), UNSUPPORTED_VERSION_WARNING);
+  }
+});
+
+Deno.test("a 3.15 block in the 3.14 layout gives a layout and a warning, not an error", () => {
+  for (const version of [0x030f00f0, 0x030f00a1, 0x031002f0]) {
+    const bytes = blockOf(version, REAL_31410);
+    const layout = layoutFromDebugOffsets(bytes);
+    assert.deepEqual(layout.version, debugOffsetsVersion(bytes));
+    assertLayout31410({ ...layout, version: { major: 3, minor: 14, micro: 10 } });
+    assert.equal(debugOffsetsWarning(layout.version), UNSUPPORTED_VERSION_WARNING);
+  }
+});
+
+Deno.test("the real 3.15.2 block, whose layout changed, is reported rather than misread", () => {
+  const bytes = blockOf(0x030f02f0, REAL_3152);
+  assert.deepEqual(debugOffsetsVersion(bytes), { major: 3, minor: 15, micro: 2 });
+  assert.throws(
+    () => layoutFromDebugOffsets(bytes),
+    (e: unknown) =>
+      e instanceof DebugOffsetsError &&
+      e.message.startsWith("Python 3.15 is newer than 3.14 and its _Py_DebugOffsets layout") &&
+      !e.message.includes("\n"),
+  );
+  assert.equal(debugOffsetsWarning(debugOffsetsVersion(bytes)), UNSUPPORTED_VERSION_WARNING);
+});
+
+Deno.test("the 3.13 values and the 3.14.10 values pass the plausibility check", () => {
+  // Relabelled as pre-releases, so that the check runs.
+  const rc313 = synthetic313(760);
+  put(rc313, 8, 0x030d00c3);
+  assertLayout313(layoutFromDebugOffsets(rc313));
+  assertLayout31410(layoutFromDebugOffsets(blockOf(0x030e0ac1, REAL_31410)));
 });

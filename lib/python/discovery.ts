@@ -16,6 +16,7 @@ import {
   DEBUG_OFFSETS_SIZE,
   DebugOffsetsError,
   debugOffsetsVersion,
+  debugOffsetsWarning,
   hasDebugCookie,
   layoutFromDebugOffsets,
 } from "./debug_offsets.ts";
@@ -44,6 +45,8 @@ export interface Runtime {
   pthreadTidOffset: number;
   /** Path of the ELF file the runtime was found in. */
   binaryPath: string;
+  /** A warning for the user (a version newer than the ones known), or null. */
+  warning: string | null;
 }
 
 /** Why an attempt failed. */
@@ -405,6 +408,7 @@ export function tryFindRuntime(
         codeTypeAddress: address(module, "PyCode_Type"),
         pthreadTidOffset: valid,
         binaryPath: path,
+        warning: debugOffsetsWarning(finalVersion),
       },
     };
   }

@@ -40,7 +40,7 @@ import {
 import { whereThread } from "./output/where.ts";
 import type { DiscoveryFailure } from "./python/discovery.ts";
 import { ThreadSample } from "./python/walker.ts";
-import { runSampler, type StopRequest } from "./sampler.ts";
+import { liveThread, runSampler, type StopRequest } from "./sampler.ts";
 import { attach, type Target } from "./target.ts";
 
 const encoder = new TextEncoder();
@@ -262,7 +262,7 @@ class Run {
     for (const target of targets) {
       if (target.walker.beginPass() < 0) continue;
       while (target.walker.nextThread(sample)) {
-        if (sample.threadId <= 0) continue;
+        if (!liveThread(this.#platform, target, sample.threadId)) continue;
         if (o.excludeEmpty && sample.depth === 0 && !sample.invalid) continue;
         const idle = this.#platform.threadIdle(target.pid, sample.threadId);
         if (o.sleepless && idle) continue;

@@ -80,6 +80,17 @@ function collecting(probe: Probe, runtime: Runtime, interp: number): boolean {
   return offset >= 0 && interp !== 0 && probe.i32(interp + offset) !== 0;
 }
 
+/** Whether `tid` is one of the target's threads, refreshing the list when it is not. */
+export function liveThread(platform: Platform, target: Target, tid: number): boolean {
+  if (tid <= 0) return false;
+  const threads = target.threads;
+  if (threads === null) return true;
+  if (threads.has(tid)) return true;
+  threads.clear();
+  for (const t of platform.threadIds(target.pid)) threads.add(t);
+  return threads.has(tid);
+}
+
 /**
  * Samples the processes in `targets` until the exposure runs out, a stop is
  * requested or `housekeeping` says the run is over. Every ~100 ms the
@@ -125,8 +136,9 @@ export async function runSampler(
       let holder = -1;
       let holderInterp = -1;
       while (target.walker.nextThread(sample)) {
-        // A thread state whose thread has not started or has ended has no TID.
-        if (sample.threadId <= 0) continue;
+        // A thread state whose thread has not started or has ended has no TID
+        // (or, torn, a TID that is no thread of the process).
+        if (!liveThread(platform, target, sample.threadId)) continue;
         if (excludeEmpty && sample.depth === 0 && !sample.invalid) continue;
         let memDelta = 0;
         if (memoryNeeded) {

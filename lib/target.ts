@@ -30,6 +30,11 @@ export interface Target {
   timestamp: number;
   /** Last resident set size read, for memory deltas. */
   rss: number;
+  /**
+   * The process's threads as last listed, to reject torn thread ids; null
+   * when the process is in another PID namespace (its ids are not ours).
+   */
+  threads: Set<number> | null;
 }
 
 /** The outcome of a search for a process's interpreter. */
@@ -75,6 +80,7 @@ export function attach(platform: Platform, pid: number, timeoutUs: number, child
           child,
           timestamp: clock.nowUs(),
           rss: platform.residentBytes(pid),
+          threads: platform.namespacePid(pid) === pid ? new Set() : null,
         },
       };
     }

@@ -221,9 +221,9 @@ export class CodeCache {
     const s = this.layout.strings;
     const filename = readString(this.memory, this.#buffer, filenameAt, s);
     const scope = readString(this.memory, this.#buffer, nameAt, s);
-    // No real name holds a NUL: one that does was read while being written.
+    // No real name holds a NUL or is empty: such a one was read while being written.
     if (filename === null || scope === null) return null;
-    if (filename.includes("\0") || scope.includes("\0")) return null;
+    if (filename.includes("\0") || scope.includes("\0") || scope === "") return null;
     const table = readBytesObject(this.memory, this.#buffer, tableAt, s.bytesData, MAX_LINE_TABLE);
     if (table === null) return null;
     const shim = filename === "__init__" && scope === "__init__";

@@ -19,7 +19,7 @@ export const MAX_FRAMES = 2048;
 const MAX_THREADS = 4096;
 const MAX_INTERPRETERS = 256;
 /** Walks tried again when the stack changed under us. */
-const MAX_RETRIES = 2;
+const MAX_RETRIES = 25;
 /** Outcomes of a frame walk. */
 const DONE = 0;
 /** The walk read memory that changed under it: try again. */
@@ -27,6 +27,21 @@ const TORN = 1;
 /** Bytes of a thread's data stack read at once, ending at its current frame. */
 const WINDOW = 16384;
 const PAGE = 4096;
+/** Walk outcome: go on with the frame in `#nextFrame`. */
+const CONTINUE = 2;
+/** Frame objects read in one batched call (IOV_MAX). */
+const BATCH_FRAMES = 1024;
+/** Threads whose last chain of frames is kept. */
+const MAX_CHAINS = 256;
+
+/** The frame objects of a thread's last complete walk (2.7–3.10), innermost first. */
+interface Chain {
+  addresses: Float64Array;
+  length: number;
+  /** Frame address → position in `addresses`. */
+  index: Map<number, number>;
+}
+
 /** `FRAME_OWNED_BY_GENERATOR` (3.11–3.14). */
 const OWNED_BY_GENERATOR = 1;
 
@@ -91,6 +106,13 @@ export class StackWalker {
   readonly #window: ReadBuffer;
   #windowStart = 0;
   #windowEnd = 0;
+  /** 2.7–3.10: each thread's last chain of frames, and the current walk's. */
+  readonly #chains = new Map<number, Chain>();
+  readonly #walkedFrames = new Float64Array(MAX_FRAMES);
+  readonly #framesSeen = new Set<number>();
+  readonly #batch: ReadBuffer;
+  #walkedCount = 0;
+  #nextFrame = 0;
   #interp = 0;
   #nextInterp = 0;
   #interpId = 0;
@@ -113,6 +135,9 @@ export class StackWalker {
     this.#interpSpan = [first, Math.max(...fields) + 8 - first];
     this.#interpBuffer = memory.buffer(this.#interpSpan[1]);
     this.#window = memory.buffer(WINDOW);
+    this.#batch = memory.buffer(
+      runtime.layout.frameObject.size > 0 ? BATCH_FRAMES * runtime.layout.frameObject.size : 64,
+    );
   }
 
   /** Reads a pointer; -1 on failure. */
@@ -203,7 +228,7 @@ export class StackWalker {
     for (let attempt = 0;; attempt++) {
       out.walked = 0;
       let walk = o.frame >= 0
-        ? this.#walkFrameObjects(frame, out)
+        ? this.#walkFrameObjects(frame, out, ts)
         : this.#walkInterpreterFrames(frame, out);
       if (walk === DONE) walk = this.#resolve(out);
       if (walk !== TORN) break;
@@ -237,22 +262,119 @@ export class StackWalker {
    * 2.7–3.10: heap frame objects linked by `f_back`, recorded unresolved.
    * Returns TORN when a read failed (the stack changed under the walk).
    */
-  #walkFrameObjects(frame: number, out: ThreadSample): number {
+  #walkFrameObjects(frame: number, out: ThreadSample, ts: number): number {
     if (frame < 0) return TORN;
     const o = this.#layout.frameObject;
-    const buffer = this.#frame;
-    const view = buffer.view;
+    const view = this.#frame.view;
+    const chain = this.#chains.get(ts);
+    const walked = this.#walkedFrames;
+    let n = 0;
+    let status = DONE;
+    // Where a batch stopped: that frame is read on its own (never loop on it).
+    this.#nextFrame = -1;
+    this.#framesSeen.clear();
     while (frame !== 0) {
-      if (this.#memory.read(frame, o.size, buffer) !== o.size) return TORN;
+      if (n >= MAX_FRAMES) {
+        out.invalid = true;
+        break;
+      }
+      // A frame the previous walk of this thread saw: read the rest of that
+      // chain in one go and keep what still links up.
+      const k = frame === this.#nextFrame ? undefined : chain?.index.get(frame);
+      if (chain !== undefined && k !== undefined) {
+        const result = this.#walkKnown(chain, k, out, n);
+        n = this.#walkedCount;
+        if (result !== CONTINUE) {
+          status = result;
+          break;
+        }
+        frame = this.#nextFrame;
+        continue;
+      }
+      if (this.#memory.read(frame, o.size, this.#frame) !== o.size) return TORN;
       const back = u64(view, o.back);
-      if (back === frame) return TORN;
+      if (back === frame || this.#seenFrame(frame)) return TORN;
+      walked[n++] = frame;
       if (!out.add(u64(view, o.code), view.getInt32(o.lasti, true))) {
         out.invalid = true;
-        return DONE;
+        break;
       }
       frame = back;
     }
+    if (status === DONE) this.#remember(ts, n);
+    return status;
+  }
+
+  /**
+   * Walks on from frame `k` of a thread's previous chain: reads the frames
+   * from there to its end with one batched read and follows them while each
+   * one's `f_back` still points at the next. Returns DONE at the end of the
+   * stack, TORN, or CONTINUE with `#nextFrame` set where the chains part.
+   */
+  #walkKnown(chain: Chain, k: number, out: ThreadSample, n: number): number {
+    const o = this.#layout.frameObject;
+    const view = this.#batch.view;
+    const walked = this.#walkedFrames;
+    const addresses = chain.addresses;
+    let at = k;
+    while (at < chain.length) {
+      const want = Math.min(chain.length - at, BATCH_FRAMES);
+      const got = Math.max(this.#memory.readMany(addresses, at, want, o.size, this.#batch), 0);
+      for (let j = 0; j < got; j++) {
+        const frame = addresses[at + j];
+        const base = j * o.size;
+        const back = u64(view, base + o.back);
+        if (back === frame || this.#seenFrame(frame)) return TORN;
+        if (n >= MAX_FRAMES) {
+          out.invalid = true;
+          this.#walkedCount = n;
+          return DONE;
+        }
+        walked[n++] = frame;
+        if (!out.add(u64(view, base + o.code), view.getInt32(base + o.lasti, true))) {
+          out.invalid = true;
+          this.#walkedCount = n;
+          return DONE;
+        }
+        const expected = at + j + 1 < chain.length ? addresses[at + j + 1] : 0;
+        if (back !== expected) {
+          this.#walkedCount = n;
+          this.#nextFrame = back;
+          return back === 0 ? DONE : CONTINUE;
+        }
+      }
+      if (got < want) {
+        // Unreadable from there on: go on one frame at a time.
+        this.#walkedCount = n;
+        this.#nextFrame = addresses[at + got];
+        return CONTINUE;
+      }
+      at += want;
+    }
+    this.#walkedCount = n;
     return DONE;
+  }
+
+  /** True if the walk met this frame before (a cycle: the chain changed under us). */
+  #seenFrame(frame: number): boolean {
+    if (this.#framesSeen.has(frame)) return true;
+    this.#framesSeen.add(frame);
+    return false;
+  }
+
+  /** Keeps the frames of a complete walk of a thread for the next one. */
+  #remember(ts: number, n: number): void {
+    let chain = this.#chains.get(ts);
+    if (chain === undefined || chain.addresses.length < n) {
+      if (chain === undefined && this.#chains.size >= MAX_CHAINS) this.#chains.clear();
+      chain = { addresses: new Float64Array(Math.max(64, n * 2)), length: 0, index: new Map() };
+      this.#chains.set(ts, chain);
+    }
+    const walked = this.#walkedFrames;
+    chain.addresses.set(walked.subarray(0, n));
+    chain.length = n;
+    chain.index.clear();
+    for (let i = n - 1; i >= 0; i--) chain.index.set(walked[i], i);
   }
 
   /**

@@ -3,7 +3,7 @@
  * output) to Austin's text format, like austin-python's tool of that name.
  *
  * Usage: `deno run -A lib/cli/mojo2austin.ts [-h] [-V] input [output]`
- * (`-` or no input reads stdin; no output writes to stdout).
+ * (`-` as input reads stdin; without an output file, the text goes to stdout).
  *
  * @module
  */

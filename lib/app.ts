@@ -26,6 +26,8 @@ import { type Logger, openLogger } from "./log.ts";
 import { CollapsedWriter } from "./output/collapsed.ts";
 import { footerMetadata, headerMetadata, type SampleWriter } from "./output/format.ts";
 import { MojoWriter } from "./mojo/writer.ts";
+import { render } from "./profile/render.ts";
+import { ProfileWriter } from "./profile/writer.ts";
 import { OutputSink, type SyncWriter } from "./output/sink.ts";
 import {
   banner,
@@ -142,7 +144,10 @@ class Run {
       return this.#fail(NOTHING_TO_DO, "No command or PID given");
     }
     if (o.output !== null) this.#log.info(`Output file: ${o.output}`);
-    if (o.binary && !o.where) {
+    if (o.format !== "austin" && !o.where) {
+      // A picture is written once sampling ends; it takes the place of -b.
+      this.#writer = this.#pictures = new ProfileWriter(resolveMode(o));
+    } else if (o.binary && !o.where) {
       // The MOJO header goes out before the command starts, even if it then fails.
       this.#writer = new MojoWriter(this.#sink, resolveMode(o));
       this.#sink.flush();
@@ -242,6 +247,7 @@ class Run {
 
   #scanner: ChildScanner | null = null;
   #writer: SampleWriter | null = null;
+  #pictures: ProfileWriter | null = null;
   readonly #sink: OutputSink;
 
   /** Reports a child's version: a stderr line, or `# python:` there in pipe mode. */
@@ -340,6 +346,10 @@ class Run {
         housekeeping,
       );
       writer.footer(footerMetadata(result.durationUs, result.stats, o.gc, o.pipe));
+      if (this.#pictures !== null && o.format !== "austin") {
+        const title = o.command.length > 0 ? o.command.join(" ") : `PID ${this.#top}`;
+        sink.writeBytes(await render(o.format, this.#pictures.profile(), title));
+      }
       sink.flush();
     } catch (e) {
       if (!(e instanceof Deno.errors.BrokenPipe)) throw e;

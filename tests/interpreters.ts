@@ -42,7 +42,10 @@ export function allInterpreters(): Interpreter[] {
   const list: Interpreter[] = [];
   const versions = `${pyenvRoot()}/versions`;
   try {
-    const names = [...Deno.readDirSync(versions)].map((e) => e.name).sort();
+    // Numeric version order: 2.7, 3.6, ..., 3.10, 3.11, ...
+    const key = (name: string) => name.split(".").map((n) => n.padStart(4, "0")).join(".");
+    const names = [...Deno.readDirSync(versions)].map((e) => e.name)
+      .sort((a, b) => key(a) < key(b) ? -1 : 1);
     for (const name of names) {
       const m = /^(\d)\.(\d+)\.\d+$/.exec(name);
       if (m === null) continue;

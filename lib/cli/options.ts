@@ -51,6 +51,8 @@ export interface Options {
   altFormat: boolean;
   /** `-e`: drop samples without frames (austin-deno). */
   excludeEmpty: boolean;
+  /** `--format`: the output format (austin-deno). */
+  format: OutputFormat;
   /** The command and its arguments (`[]` if none). */
   command: string[];
 }
@@ -93,11 +95,17 @@ export function defaultOptions(): Options {
     sleepless: false,
     altFormat: false,
     excludeEmpty: false,
+    format: "austin",
     command: [],
   };
 }
 
 // ---- Option table ------------------------------------------------------------
+
+/** The output formats of `--format`: Austin's text, then the pictures. */
+export const FORMATS = ["austin", "speedscope", "pprof", "flamegraph", "html"] as const;
+/** One of {@link FORMATS}. */
+export type OutputFormat = typeof FORMATS[number];
 
 /** Whether an option takes no argument, requires one, or takes an optional one. */
 type ArgKind = "none" | "required" | "optional";
@@ -143,6 +151,8 @@ const OPTIONS: readonly OptionSpec[] = [
   opt("gc", "g", "none"),
   opt("heap", "h", "required"),
   opt("binary", "b", "none"),
+  // austin-deno: picture formats (long option only, not in argp's help texts).
+  opt("format", null, "required"),
   opt("help", "?", "none", true),
   opt("usage", null, "none", true),
   opt("program-name", null, "required", true),
@@ -476,6 +486,12 @@ function applyOption(o: Options, name: string, arg: string | null): string | nul
     o[SWITCHES[name]] = true;
   } else if (name === "output") {
     o.output = arg ?? "";
+  } else if (name === "format") {
+    const format = FORMATS.find((f) => f === arg);
+    if (format === undefined) {
+      return `unknown output format '${arg}' (use one of ${FORMATS.join(", ")})`;
+    }
+    o.format = format;
   } else {
     const numeric = NUMERIC[name];
     const value = numeric.parse(arg ?? "");

@@ -215,6 +215,7 @@ Deno.test("defaults", () => {
     sleepless: false,
     altFormat: false,
     excludeEmpty: false,
+    format: "austin",
     command: [],
   });
 });
@@ -679,4 +680,18 @@ Deno.test("parseArgs does not modify its input", () => {
   const args = ["-", "-s", "python", "x.py"];
   parseArgs(args);
   assert.deepEqual(args, ["-", "-s", "python", "x.py"]);
+});
+
+Deno.test("--format (austin-deno, long only) takes the picture formats", () => {
+  for (const format of ["austin", "speedscope", "pprof", "flamegraph", "html"]) {
+    const r = parseArgs([`--format=${format}`, "python3"]);
+    assert.ok(r.kind === "run");
+    assert.equal(r.options.format, format);
+  }
+  const bad = parseArgs(["--format", "gif", "python3"]);
+  assert.equal(bad.kind, "exit");
+  if (bad.kind === "exit") {
+    assert.equal(bad.code, 64);
+    assert.ok(bad.stderr.startsWith("austin: unknown output format 'gif'"));
+  }
 });

@@ -1,0 +1,249 @@
+/**
+ * What the `austin2<format>` converters share: the arguments
+ * (`[-h] [-V] [options] input [output]`, as austin-python's tools and
+ * `mojo2austin`; `-` as input reads stdin; without an output the result goes
+ * to stdout), reading Austin text or MOJO (recognised by its magic), one-line
+ * errors (`<name>: <reason>`, exit 1) and a progress indicator on stderr
+ * when stderr is a terminal.
+ *
+ * @module
+ */
+
+import { AUSTIN_VERSION } from "../output/format.ts";
+import { type ParseOptions, readProfile } from "../profile/austin_text.ts";
+import type { Profile } from "../profile/model.ts";
+
+/** An option that takes a value, such as `--indent N`. */
+export interface ValueOption {
+  /** `--name`. */
+  flag: string;
+  metavar: string;
+  help: string;
+  /** Checks the value; throws an Error whose message says what is wrong. */
+  check?: (value: string) => void;
+}
+
+/** A converter from Austin's formats to another one. */
+export interface Converter {
+  /** Program name, e.g. `austin2speedscope`. */
+  name: string;
+  /** One paragraph of help. */
+  description: string;
+  /** Help for the output argument. */
+  outputHelp: string;
+  options?: ValueOption[];
+  /** The output for a profile read from `inputName` (a file's base name). */
+  convert(profile: Profile, inputName: string, options: Map<string, string>): string | Uint8Array;
+}
+
+/** Where the progress indicator writes. */
+export interface ProgressStream {
+  isTerminal(): boolean;
+  writeSync(bytes: Uint8Array): number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A one-line progress indicator (`<name>: <stage> <n>%`) redrawn in place.
+ * It shows only on a terminal, and only once the work has taken longer than
+ * `delayMs`, so short conversions and piped stderr see nothing.
+ */
+export class Progress {
+  readonly #enabled: boolean;
+  readonly #start: number;
+  #shown = false;
+  #last = -Infinity;
+  #text = "";
+
+  constructor(
+    readonly name: string,
+    readonly out: ProgressStream = Deno.stderr,
+    readonly delayMs = 300,
+    readonly now: () => number = Date.now,
+  ) {
+    this.#enabled = out.isTerminal();
+    this.#start = now();
+  }
+
+  /** Reports a stage, with the fraction done if known. */
+  update(stage: string, fraction?: number): void {
+    if (!this.#enabled) return;
+    const t = this.now();
+    if (t - this.#start < this.delayMs) return;
+    const text = fraction === undefined
+      ? `${this.name}: ${stage}`
+      : `${this.name}: ${stage} ${Math.floor(fraction * 100)}%`;
+    // Redraw at most ten times a second, but at once on a new stage.
+    if (text === this.#text || (t - this.#last < 100 && this.#sameStage(text))) return;
+    this.#last = t;
+    this.#text = text;
+    this.#shown = true;
+    this.#write(`\r\x1b[K${text}`);
+  }
+
+  /** Clears the indicator, if it was shown. */
+  done(): void {
+    if (this.#shown) this.#write("\r\x1b[K");
+    this.#shown = false;
+    this.#text = "";
+  }
+
+  #sameStage(text: string): boolean {
+    const stage = (s: string) => s.replace(/ \d+%$/, "");
+    return this.#text !== "" && stage(text) === stage(this.#text);
+  }
+
+  #write(text: string): void {
+    const bytes = encoder.encode(text);
+    let at = 0;
+    while (at < bytes.length) at += this.out.writeSync(bytes.subarray(at));
+  }
+}
+
+/** The parsed command line, or what to do instead. */
+export type Arguments =
+  | { kind: "run"; input: string; output?: string; options: Map<string, string> }
+  | { kind: "help" | "version" }
+  | { kind: "usage"; error: string };
+
+/** The usage line of a converter. */
+export function usage(c: Converter): string {
+  const opts = (c.options ?? []).map((o) => ` [${o.flag} ${o.metavar}]`).join("");
+  return `usage: ${c.name} [-h] [-V]${opts} input [output]\n`;
+}
+
+/** The help text of a converter. */
+export function help(c: Converter): string {
+  const pad = (s: string) => s.length < 15 ? s.padEnd(15) : `${s}\n${"".padEnd(17)}`;
+  let text = usage(c) + `\n${c.description}\n\npositional arguments:\n` +
+    `  ${pad("input")}the Austin text or MOJO file to convert ('-' for standard input)\n` +
+    `  ${pad("output")}${c.outputHelp} (default: standard output)\n\noptions:\n` +
+    `  ${pad("-h, --help")}show this help message and exit\n` +
+    `  ${pad("-V, --version")}show program's version number and exit\n`;
+  for (const o of c.options ?? []) text += `  ${pad(`${o.flag} ${o.metavar}`)}${o.help}\n`;
+  return text;
+}
+
+/** Parses a converter's arguments, as argparse would. */
+export function parseArguments(c: Converter, args: string[]): Arguments {
+  const options = new Map<string, string>();
+  const positional: string[] = [];
+  let onlyPositional = false;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (onlyPositional || arg === "-" || !arg.startsWith("-")) {
+      positional.push(arg);
+      continue;
+    }
+    if (arg === "--") {
+      onlyPositional = true;
+      continue;
+    }
+    if (arg === "-h" || arg === "--help") return { kind: "help" };
+    if (arg === "-V" || arg === "--version") return { kind: "version" };
+    const eq = arg.indexOf("=");
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    const option = (c.options ?? []).find((o) => o.flag === flag);
+    if (option === undefined) return { kind: "usage", error: `unrecognized arguments: ${arg}` };
+    let value: string;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else if (i + 1 < args.length) value = args[++i];
+    else return { kind: "usage", error: `argument ${flag}: expected one argument` };
+    try {
+      option.check?.(value);
+    } catch (e) {
+      return { kind: "usage", error: `argument ${flag}: ${e instanceof Error ? e.message : e}` };
+    }
+    options.set(flag, value);
+  }
+  if (positional.length === 0) {
+    return { kind: "usage", error: "the following arguments are required: input" };
+  }
+  if (positional.length > 2) {
+    return { kind: "usage", error: `unrecognized arguments: ${positional.slice(2).join(" ")}` };
+  }
+  return { kind: "run", input: positional[0], output: positional[1], options };
+}
+
+async function readInput(path: string): Promise<Uint8Array> {
+  if (path !== "-") return await Deno.readFile(path);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of Deno.stdin.readable) {
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+async function writeAll(w: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array) {
+  let at = 0;
+  while (at < bytes.length) at += await w.write(bytes.subarray(at));
+}
+
+/** The base name of the input, for the output's title. */
+function inputName(path: string): string {
+  if (path === "-") return "<stdin>";
+  return path.replace(/\/+$/, "").split("/").pop() || path;
+}
+
+/** A one-line reason for an error. */
+function reason(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.replace(/\s*\n\s*/g, " ").trim() || "unknown error";
+}
+
+/**
+ * Runs a converter on its command-line arguments; resolves to the exit code
+ * (0, 1 for a conversion error, 2 for a usage error). `progressOut` is where
+ * the progress indicator goes (stderr by default; shown only on a terminal).
+ */
+export async function runConverter(
+  c: Converter,
+  args: string[],
+  progressOut: ProgressStream = Deno.stderr,
+): Promise<number> {
+  const write = (fd: "stdout" | "stderr", text: string) => writeAll(Deno[fd], encoder.encode(text));
+  const parsed = parseArguments(c, args);
+  switch (parsed.kind) {
+    case "help":
+      await write("stdout", help(c));
+      return 0;
+    case "version":
+      await write("stdout", `${c.name} ${AUSTIN_VERSION}\n`);
+      return 0;
+    case "usage":
+      await write("stderr", `${usage(c)}${c.name}: error: ${parsed.error}\n`);
+      return 2;
+  }
+  const progress = new Progress(c.name, progressOut);
+  try {
+    progress.update("reading");
+    const bytes = await readInput(parsed.input);
+    const options: ParseOptions = { onProgress: (f) => progress.update("parsing", f) };
+    const profile = readProfile(bytes, options);
+    if (profile.metadata.size === 0 && profile.records.length === 0) {
+      throw new Error("no Austin metadata or samples in the input");
+    }
+    progress.update("converting");
+    const result = c.convert(profile, inputName(parsed.input), parsed.options);
+    const out = typeof result === "string" ? encoder.encode(result) : result;
+    progress.update("writing");
+    if (parsed.output !== undefined) await Deno.writeFile(parsed.output, out);
+    else await writeAll(Deno.stdout, out);
+    progress.done();
+    return 0;
+  } catch (e) {
+    progress.done();
+    if (e instanceof Deno.errors.BrokenPipe) return 0;
+    await write("stderr", `${c.name}: ${reason(e)}\n`).catch(() => {});
+    return 1;
+  }
+}

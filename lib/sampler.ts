@@ -13,6 +13,7 @@ import type { Runtime } from "./python/discovery.ts";
 import { ThreadSample } from "./python/walker.ts";
 import { SamplingStats } from "./stats.ts";
 import type { Target } from "./target.ts";
+import { u64 } from "./bytes.ts";
 
 export type { Mode } from "./output/format.ts";
 
@@ -41,10 +42,6 @@ export interface SamplingResult {
 
 const FLUSH_EVERY_US = 100_000;
 
-function u64(view: DataView): number {
-  return view.getUint32(0, true) + view.getUint32(4, true) * 4294967296;
-}
-
 /** Reads small values out of a target's memory. */
 class Probe {
   readonly #buffer;
@@ -53,7 +50,7 @@ class Probe {
   }
   pointer(address: number): number {
     if (address === 0 || this.memory.read(address, 8, this.#buffer) !== 8) return 0;
-    return u64(this.#buffer.view);
+    return u64(this.#buffer.view, 0);
   }
   i32(address: number): number {
     if (address === 0 || this.memory.read(address, 4, this.#buffer) !== 4) return 0;

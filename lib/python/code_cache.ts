@@ -10,6 +10,7 @@ import type { Layout } from "./layout.ts";
 import { lineAt } from "./line_number.ts";
 import { locationTableLocationOrReached, type SourceLocation } from "./line_table.ts";
 import { MAX_STRING_LENGTH, readBytesObject, readString } from "./strings.ts";
+import { u64 } from "../bytes.ts";
 
 /** Line tables larger than this are treated as corrupt. */
 const MAX_LINE_TABLE = 1 << 20;
@@ -85,10 +86,6 @@ export class CodeInfo {
 
 /** Stands for an executable that is not a code object (3.13+): skipped like a shim. */
 const NOT_CODE = new CodeInfo("", "", 0, new Uint8Array(0), null as unknown as Layout, true);
-
-function u64(view: DataView, at: number): number {
-  return view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
-}
 
 /** Reads and caches code objects of one process. */
 export class CodeCache {

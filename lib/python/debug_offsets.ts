@@ -50,6 +50,7 @@
 
 import { type Layout, spanOf } from "./layout.ts";
 import { fromHex, type PythonVersion } from "./version.ts";
+import { u64 } from "../bytes.ts";
 
 /** `"xdebugpy"`, the first 8 bytes of the block. */
 export const DEBUG_COOKIE = "xdebugpy";
@@ -257,10 +258,6 @@ const RELEASE_LEVEL_FINAL = 0xf;
 
 /** Why a debug-offsets block could not be used. */
 export class DebugOffsetsError extends Error {}
-
-function u64(view: DataView, at: number): number {
-  return view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
-}
 
 /** Reads the fields of a block into `section.field` → value. */
 function readFields(view: DataView, shape: Shape): Map<string, number> {

@@ -24,6 +24,7 @@ import type { Layout } from "./layout.ts";
 import { decodeLatin1 } from "./strings.ts";
 import { tableLayout } from "./layouts.ts";
 import { compareMinor, fromFileName, fromHex, fromText, type PythonVersion } from "./version.ts";
+import { TWO_32, u64 } from "../bytes.ts";
 
 /** Where a Python runtime lives in a process, and how to read it. */
 export interface Runtime {
@@ -95,8 +96,7 @@ class Peek {
 
   pointer(address: number): number {
     if (address === 0 || this.memory.read(address, 8, this.buffer) !== 8) return -1;
-    const view = this.buffer.view;
-    return view.getUint32(0, true) + view.getUint32(4, true) * 4294967296;
+    return u64(this.buffer.view, 0);
   }
 
   i32(address: number): number | null {
@@ -227,7 +227,7 @@ function findInterpHead(
   const interp = peek.pointer(ts + layout.thread.interp);
   if (interp <= 0) return 0;
   const lo = interp >>> 0;
-  const hi = Math.floor(interp / 4294967296);
+  const hi = Math.floor(interp / TWO_32);
   const found = scanRegions(peek, writableRegions(module, all), (bytes, address) => {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i + 8 <= bytes.length; i += 8) {

@@ -8,6 +8,7 @@
 
 import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
 import type { StringOffsets } from "./layout.ts";
+import { u64 } from "../bytes.ts";
 
 /** Names longer than this many characters make a sample invalid, as in Austin. */
 export const MAX_STRING_LENGTH = 4096;
@@ -64,10 +65,6 @@ export function decodeKind(kind: number, bytes: Uint8Array, length: number): str
     default:
       return null;
   }
-}
-
-function u64(view: DataView, at: number): number {
-  return view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
 import type { CodeCache, CodeInfo } from "./code_cache.ts";
 import type { Runtime } from "./discovery.ts";
 import type { Layout } from "./layout.ts";
+import { u64 } from "../bytes.ts";
 
 /** Stacks deeper than this are cut to their innermost frames and marked invalid. */
 export const MAX_FRAMES = 2048;
@@ -83,10 +84,6 @@ export class ThreadSample {
     this.walked++;
     return true;
   }
-}
-
-function u64(view: DataView, at: number): number {
-  return view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
 }
 
 /** Walks one process's Python stacks. */

@@ -47,27 +47,21 @@ import { attach, type Target } from "./target.ts";
 
 const encoder = new TextEncoder();
 
-/** Writes text to stderr, ignoring a closed stream. */
-function stderr(text: string): void {
+/** Writes all of `text` to a standard stream, ignoring a closed one (nowhere to report it). */
+function writeAll(stream: typeof Deno.stdout | typeof Deno.stderr, text: string): void {
   try {
     const bytes = encoder.encode(text);
     let done = 0;
-    while (done < bytes.length) done += Deno.stderr.writeSync(bytes.subarray(done));
-  } catch {
-    // nowhere to report it
-  }
-}
-
-/** Writes text to stdout, ignoring a closed stream. */
-function stdout(text: string): void {
-  try {
-    const bytes = encoder.encode(text);
-    let done = 0;
-    while (done < bytes.length) done += Deno.stdout.writeSync(bytes.subarray(done));
+    while (done < bytes.length) done += stream.writeSync(bytes.subarray(done));
   } catch {
     // reader gone
   }
 }
+
+/** Writes text to stderr. */
+const stderr = (text: string) => writeAll(Deno.stderr, text);
+/** Writes text to stdout. */
+const stdout = (text: string) => writeAll(Deno.stdout, text);
 
 /** Children mode: how long each child gets per attach attempt (µs). */
 const CHILD_TIMEOUT_US = 100_000;

@@ -175,6 +175,10 @@ export class CodeCache {
   /** The entry for the code object whose header is at `base` in `view`. */
   #lookup(address: number, view: DataView, base: number): CodeInfo | null {
     const o = this.layout.code;
+    // Not a code object: a torn read (or, 3.13+, another kind of executable).
+    if (this.codeType !== 0 && u64(view, base + 8) !== this.codeType) {
+      return this.layout.checkCodeType ? NOT_CODE : null;
+    }
     const filenameAt = u64(view, base + o.filename);
     const nameAt = u64(view, base + (o.qualname >= 0 ? o.qualname : o.name));
     const tableAt = u64(view, base + o.lineTable);

@@ -447,8 +447,11 @@ export class StackWalker {
       resolved[i] = null;
       if (code.shim) continue;
       const position = out.positions[i];
+      const line = code.line(position);
+      // A negative line comes from a line table read while it was replaced.
+      if (line < 0) return TORN;
       out.codes[depth] = code;
-      out.lines[depth] = code.line(position);
+      out.lines[depth] = line;
       out.frameAddresses[depth] = out.addresses[i];
       out.positionsResolved[depth] = position;
       depth++;

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { LinuxPlatform, parseMaps, statState, undeleted } from "./linux.ts";
 import type { MemoryMap } from "./platform.ts";
+import { exists, startPython, testIf } from "../tests/python_child.ts";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -17,15 +18,6 @@ const platform = new LinuxPlatform();
 const MISSING_PID = 9999999;
 const EFAULT = 14;
 const ESRCH = 3;
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const PYTHON = [
   "/usr/bin/python3.11",
@@ -37,60 +29,6 @@ const skipPython = PYTHON === undefined ? "no Python 3 interpreter is installed"
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A Python child that printed one JSON line and now sleeps. */
-interface PythonChild {
-  info: Record<string, number>;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function startPython(script: string): Promise<PythonChild> {
-  const process = new Deno.Command(PYTHON!, {
-    args: ["-c", script],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = process.stdout.getReader();
-  let info: Record<string, number> = {};
-  const stop = async () => {
-    for (const pid of [info.sleeper, process.pid]) {
-      if (pid === undefined) continue;
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    await reader.cancel();
-    await process.status;
-  };
-  try {
-    const decoder = new TextDecoder();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`${PYTHON} exited before printing`);
-      text += decoder.decode(value, { stream: true });
-    }
-    info = JSON.parse(text.slice(0, text.indexOf("\n")));
-    return { info, pid: process.pid, stop };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-}
-
-/** Registers a test, or logs and ignores it when `skip` gives a reason. */
-function testIf(
-  name: string,
-  skip: string | undefined,
-  fn: (t: Deno.TestContext) => Promise<void> | void,
-) {
-  if (skip !== undefined) console.log(`SKIP ${name}: ${skip}`);
-  Deno.test({ name, ignore: skip !== undefined, fn });
 }
 
 // ---------------------------------------------------------------------------
@@ -317,7 +255,7 @@ time.sleep(60)
 `;
 
 testIf("LinuxPlatform against a live Python process", skipPython, async (t) => {
-  const child = await startPython(SCRIPT);
+  const child = await startPython(PYTHON!, SCRIPT);
   try {
     const pid = child.pid;
 
@@ -409,7 +347,7 @@ testIf(
   "processState and threadIdle with ')' inside the command name of a live process",
   skipPython,
   async (t) => {
-    const child = await startPython(RENAMED);
+    const child = await startPython(PYTHON!, RENAMED);
     try {
       const pid = child.pid;
       const worker = platform.threadIds(pid).find((tid) => tid !== pid)!;

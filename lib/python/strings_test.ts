@@ -20,20 +20,12 @@ import {
   readBytesObject,
   readString,
 } from "./strings.ts";
+import { exists, startPython, testIf } from "../../tests/python_child.ts";
 
 // ---------------------------------------------------------------------------
 // Helpers
 
 const PYENV = "/root/.pyenv/versions";
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function ucs2(text: string): Uint8Array {
   const out = new Uint8Array(text.length * 2);
@@ -51,55 +43,6 @@ function ucs4(codePoints: number[]): Uint8Array {
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
-}
-
-/** A Python child that printed one JSON line and now sleeps. */
-interface PythonChild {
-  info: Record<string, number>;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function startPython(executable: string, script: string): Promise<PythonChild> {
-  const process = new Deno.Command(executable, {
-    args: ["-c", script],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = process.stdout.getReader();
-  const stop = async () => {
-    try {
-      process.kill("SIGKILL");
-    } catch {
-      // already gone
-    }
-    await reader.cancel();
-    await process.status;
-  };
-  try {
-    const decoder = new TextDecoder();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`${executable} exited before printing its object ids`);
-      text += decoder.decode(value, { stream: true });
-    }
-    return { info: JSON.parse(text.slice(0, text.indexOf("\n"))), pid: process.pid, stop };
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-}
-
-/** Registers a test, or logs and ignores it when `skip` gives a reason. */
-function testIf(
-  name: string,
-  skip: string | undefined,
-  fn: (t: Deno.TestContext) => Promise<void> | void,
-) {
-  if (skip !== undefined) console.log(`SKIP ${name}: ${skip}`);
-  Deno.test({ name, ignore: skip !== undefined, fn });
 }
 
 // ---------------------------------------------------------------------------

@@ -4,7 +4,9 @@
  * threads started and joined hundreds of times a second, a constantly running
  * cyclic collector, nested generators) at `-i 0` on every installed version,
  * and must not crash, hang or lose its footer, with `:INVALID:` samples under
- * 0.1 %.
+ * 0.1 %. The main thread's stacks are checked against the calls stress.py
+ * can make: a walk that mixed two stacks (frames read while their memory
+ * was reused) shows as an impossible stack, and such stacks must stay rare.
  *
  * The issue asks for 20 s per version; CI runs 3 s per version (the default).
  * The full check:
@@ -39,6 +41,9 @@ const PID_MAX = (() => {
   }
 })();
 
+/** The largest accepted share of impossible stacks among the main thread's whole ones. */
+const MAX_IMPOSSIBLE_SHARE = 0.02;
+
 /** `<file>:<scope>:<line>`, file and scope not empty, line an integer ≥ 0. */
 const FRAME = /^[^;]+:[^:;]+:\d+$/;
 
@@ -58,9 +63,66 @@ interface Scan {
   /** `:INVALID:` samples: the first few, shortened, and counts by frames after the marker. */
   invalidExamples: string[];
   invalidShapes: Map<number, number>;
+  /** Whole (not `:INVALID:`) samples of the main thread, and the impossible ones. */
+  mainSamples: number;
+  impossible: number;
+  impossibleExamples: string[];
   /** The first 64 and the last 256 characters of the file. */
   head: string;
   tail: string;
+}
+
+/** The functions of stress.py a stack can hold. */
+const STRESS_FUNCTIONS = new Set(["recurse", "chain", "leaf", "cycles", "worker", "main"]);
+
+/** A frame's function name without its qualifying prefix (`Node.__init__` → `__init__`). */
+function functionOf(frame: string): string {
+  const end = frame.lastIndexOf(":");
+  const scope = frame.slice(frame.lastIndexOf(":", end - 1) + 1, end);
+  return scope.slice(scope.lastIndexOf(".") + 1);
+}
+
+function isStressFrame(frame: string): boolean {
+  return frame.includes("stress.py:");
+}
+
+/**
+ * Why a whole stack of stress.py's main thread (outermost frame first)
+ * cannot happen, or null. Below `<module>` → `main` come recursion
+ * (`recurse`… → `leaf` → `<genexpr>` or `cycles` → `__init__`), nested
+ * generators (`chain`…) or library code (random, threading); before and
+ * after `main`, start-up imports, class bodies and the shutdown.
+ */
+function impossibility(frames: string[]): string | null {
+  if (frames.length === 0) return null;
+  const names = frames.map(functionOf);
+  if (!isStressFrame(frames[0]) || names[0] !== "<module>") {
+    // Start-up imports from the interpreter, or the shutdown of threads.
+    if (/importlib|<frozen|site\.py/.test(frames[0]) || names[0] === "_shutdown") {
+      return frames.some(isStressFrame) ? "stress.py frames under start-up code" : null;
+    }
+    return "cut short: no <module> at the bottom";
+  }
+  if (names[1] !== "main" || !isStressFrame(frames[1])) {
+    const inner = names.slice(1).filter((n, i) => isStressFrame(frames[i + 1]) && n !== "Node");
+    return inner.length === 0 ? null : "stress.py functions outside main";
+  }
+  const body = frames.slice(2);
+  const bodyNames = names.slice(2);
+  if (body.length === 0) return null;
+  if (!isStressFrame(body[0]) || !STRESS_FUNCTIONS.has(bodyNames[0])) {
+    return body.some(isStressFrame) ? "stress.py frames under library code" : null;
+  }
+  let i = 0;
+  while (bodyNames[i] === "recurse") i++;
+  if (i > 0) {
+    const rest = bodyNames.slice(i).join(";");
+    const allowed = ["", "leaf", "leaf;<genexpr>", "leaf;cycles", "leaf;cycles;__init__"];
+    return allowed.includes(rest) ? null : `recursion then ${rest}`;
+  }
+  while (bodyNames[i] === "chain") i++;
+  if (i > 0) return i === body.length ? null : `generators then ${bodyNames.slice(i).join(";")}`;
+  return `main then ${bodyNames.join(";")}`;
 }
 
 function shorten(line: string): string {
@@ -102,6 +164,16 @@ function scanLine(line: string, scan: Scan, goodFrames: Set<string>): void {
     scan.invalidShapes.set(frames, (scan.invalidShapes.get(frames) ?? 0) + 1);
     if (scan.invalidExamples.length < 5) scan.invalidExamples.push(shorten(line));
   }
+  if (parts[2] !== ":INVALID:" && parts[0].slice(1) === parts[1].slice(parts[1].indexOf(":") + 1)) {
+    scan.mainSamples++;
+    const why = impossibility(parts.slice(2).filter((frame) => frame !== ":GC:"));
+    if (why !== null) {
+      scan.impossible++;
+      if (scan.impossibleExamples.length < 5) {
+        scan.impossibleExamples.push(`${why}\n      ${shorten(line)}`);
+      }
+    }
+  }
   if (frames > scan.maxDepth) scan.maxDepth = frames;
   if (frames > DEEPEST) scan.tooDeep++;
   const tids = scan.threads.get(parts[0]) ?? new Set<string>();
@@ -120,6 +192,9 @@ async function scanFile(path: string): Promise<Scan> {
     malformedCount: 0,
     invalidExamples: [],
     invalidShapes: new Map(),
+    mainSamples: 0,
+    impossible: 0,
+    impossibleExamples: [],
     head: "",
     tail: "",
   };
@@ -219,6 +294,12 @@ for (const py of interpreters("stress")) {
           `${real.length} threads seen (+${bogus.length} bogus ids), ` +
           `austin ran ${run.seconds.toFixed(1)} s; ${run.stdout.trim()}`,
       );
+      const impossibleShare = scan.mainSamples === 0 ? 1 : scan.impossible / scan.mainSamples;
+      console.log(
+        `  main thread: ${scan.mainSamples} whole stacks, ${scan.impossible} impossible ` +
+          `(${(100 * impossibleShare).toFixed(3)} %)`,
+      );
+      for (const example of scan.impossibleExamples) console.log(`    ${example}`);
       if (scan.invalid > 0) {
         const shapes = [...scan.invalidShapes].sort((a, b) => a[0] - b[0])
           .map(([frames, n]) => `${n}×${frames}`).join(", ");
@@ -259,6 +340,11 @@ for (const py of interpreters("stress")) {
       // Torn reads of a stack that changes while it is read: rare.
       if (share >= MAX_INVALID_SHARE) {
         problems.push(`${(100 * share).toFixed(3)} % :INVALID: samples`);
+      }
+      // Stacks mixed from two moments: rarer still.
+      if (scan.mainSamples < 100) problems.push(`only ${scan.mainSamples} main-thread stacks`);
+      if (impossibleShare >= MAX_IMPOSSIBLE_SHARE) {
+        problems.push(`${(100 * impossibleShare).toFixed(3)} % impossible main-thread stacks`);
       }
       assert.deepEqual(problems, []);
       keep = false;

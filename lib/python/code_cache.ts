@@ -43,6 +43,8 @@ export class CodeInfo {
     readonly generator = false,
     /** Addresses of the name, file name and line table objects: the identity check. */
     readonly key: readonly [number, number, number] = [0, 0, 0],
+    /** Code units of the bytecode (3.11+, `ob_size`); Infinity where not known. */
+    readonly units = Infinity,
   ) {
     this.prefix = `${filename}:${scope}`;
   }
@@ -230,10 +232,19 @@ export class CodeCache {
     const shim = filename === "__init__" && scope === "__init__";
     const flags = o.flags >= 0 ? view.getInt32(base + o.flags, true) : 0;
     const generator = (flags & GENERATOR_FLAGS) !== 0;
-    return new CodeInfo(filename, scope, firstLineNo, table, this.layout, shim, generator, [
-      filenameAt,
-      nameAt,
-      tableAt,
-    ]);
+    // From 3.11 a code object is a variable-size object of code units.
+    const units = this.layout.lineFormat === "locations" ? u64(view, base + 16) : Infinity;
+    const key = [filenameAt, nameAt, tableAt] as const;
+    return new CodeInfo(
+      filename,
+      scope,
+      firstLineNo,
+      table,
+      this.layout,
+      shim,
+      generator,
+      key,
+      units,
+    );
   }
 }

@@ -19,8 +19,18 @@ export const MAX_FRAMES = 2048;
 /** Bounds on list lengths, against cycles in memory that changes under us. */
 const MAX_THREADS = 4096;
 const MAX_INTERPRETERS = 256;
-/** Walks tried again when the stack changed under us. */
+/**
+ * A stack that changed while it was read is read again: at least
+ * MAX_RETRIES times and for RETRY_MS. For SURE_MS (or MAX_RETRIES walks)
+ * a walk must also be confirmed after it: the thread's top frame is the
+ * same, or (up to 3.10) the walk's first frame is still called from its
+ * second. After that, a walk whose every frame checked out is taken as it
+ * is: the stack changes faster than it can be read. Even such a stack
+ * stands still now and then (its thread waits for the GIL, or runs C code).
+ */
 const MAX_RETRIES = 25;
+const SURE_MS = 0.2;
+const RETRY_MS = 1;
 /** Outcomes of a frame walk. */
 const DONE = 0;
 /** The walk read memory that changed under it: try again. */
@@ -28,20 +38,16 @@ const TORN = 1;
 /** Bytes of a thread's data stack read at once, ending at its current frame. */
 const WINDOW = 16384;
 const PAGE = 4096;
-/** Walk outcome: go on with the frame in `#nextFrame`. */
-const CONTINUE = 2;
-/** Frame objects read in one batched call (IOV_MAX). */
-const BATCH_FRAMES = 1024;
-/** Threads whose last chain of frames is kept. */
-const MAX_CHAINS = 256;
-
-/** The frame objects of a thread's last complete walk (2.7–3.10), innermost first. */
-interface Chain {
-  addresses: Float64Array;
-  length: number;
-  /** Frame address → position in `addresses`. */
-  index: Map<number, number>;
-}
+/**
+ * 2.7–3.10: frame objects are read in aligned blocks of this size, kept
+ * for the rest of the walk. Frames of one size come from the same few
+ * allocator pools, so a block holds many frames of a stack: a 300-deep
+ * recursion takes a handful of reads instead of 300 (one read of 32 KiB
+ * costs about what two reads of 100 bytes do).
+ */
+const BLOCK = 32768;
+/** Blocks kept during one walk. */
+const BLOCKS = 8;
 
 /** `FRAME_OWNED_BY_GENERATOR` (3.11–3.14). */
 const OWNED_BY_GENERATOR = 1;
@@ -95,7 +101,6 @@ export class StackWalker {
   readonly #tidOffset: number;
   readonly #word: ReadBuffer;
   readonly #thread: ReadBuffer;
-  readonly #frame: ReadBuffer;
   /** First offset and length of the interpreter fields read at once. */
   readonly #interpSpan: [number, number];
   readonly #interpBuffer: ReadBuffer;
@@ -103,13 +108,17 @@ export class StackWalker {
   readonly #window: ReadBuffer;
   #windowStart = 0;
   #windowEnd = 0;
-  /** 2.7–3.10: each thread's last chain of frames, and the current walk's. */
-  readonly #chains = new Map<number, Chain>();
-  readonly #walkedFrames = new Float64Array(MAX_FRAMES);
+  /** 2.7–3.10: the blocks of memory read during the current walk. */
+  readonly #blocks: ReadBuffer[] = [];
+  readonly #blockStart = new Float64Array(BLOCKS);
+  readonly #blockEnd = new Float64Array(BLOCKS);
+  #blockCount = 0;
+  /** The block that held the last frame looked up. */
+  #block = 0;
   readonly #framesSeen = new Set<number>();
-  readonly #batch: ReadBuffer;
-  #walkedCount = 0;
-  #nextFrame = 0;
+  /** The caller of the walk's first frame (2.7–3.10), and a buffer to read the first again. */
+  #secondFrame = 0;
+  readonly #firstFrame: ReadBuffer;
   #interp = 0;
   #nextInterp = 0;
   #interpId = 0;
@@ -125,16 +134,16 @@ export class StackWalker {
     this.#tidOffset = runtime.pthreadTidOffset;
     this.#word = memory.buffer(64);
     this.#thread = memory.buffer(Math.max(runtime.layout.thread.size, 64));
-    this.#frame = memory.buffer(512);
     const i = runtime.layout.interpreter;
     const fields = [i.next, i.threadsHead, ...(i.id >= 0 ? [i.id] : [])];
     const first = Math.min(...fields);
     this.#interpSpan = [first, Math.max(...fields) + 8 - first];
     this.#interpBuffer = memory.buffer(this.#interpSpan[1]);
     this.#window = memory.buffer(WINDOW);
-    this.#batch = memory.buffer(
-      runtime.layout.frameObject.size > 0 ? BATCH_FRAMES * runtime.layout.frameObject.size : 64,
-    );
+    this.#firstFrame = memory.buffer(Math.max(runtime.layout.frameObject.size, 64));
+    if (runtime.layout.frameObject.size > 0) {
+      for (let i = 0; i < BLOCKS; i++) this.#blocks.push(memory.buffer(BLOCK));
+    }
   }
 
   /** Reads a pointer; -1 on failure. */
@@ -222,29 +231,54 @@ export class StackWalker {
       : o.currentFrame >= 0
       ? u64(view, o.currentFrame)
       : this.#cframeFrame(u64(view, o.cframe));
+    let started = 0;
     for (let attempt = 0;; attempt++) {
       out.walked = 0;
       let walk = o.frame >= 0
-        ? this.#walkFrameObjects(frame, out, ts)
+        ? this.#walkFrameObjects(frame, out)
         : this.#walkInterpreterFrames(frame, out);
       if (walk === DONE) walk = this.#resolve(out);
-      if (walk !== TORN) break;
-      // The stack changed under us (a frame was pushed, popped or a
-      // generator yielded while we read it): walk it again from the top.
-      if (attempt === MAX_RETRIES) {
+      // A walk is sure if the thread's top frame is still the one it started
+      // from. If the top changed, frames read after the change may belong
+      // to another stack (their memory is reused at once, from the data
+      // stack or a free list) although every link checked out.
+      const top = this.#currentFrame(ts);
+      if (walk !== TORN && (top === frame || this.#stillCalling(frame))) break;
+      if (attempt === 0) started = performance.now();
+      const elapsed = performance.now() - started;
+      if (walk !== TORN && (elapsed > SURE_MS || attempt >= MAX_RETRIES)) break;
+      if (attempt >= MAX_RETRIES && elapsed > RETRY_MS) {
         out.invalid = true;
         break;
       }
+      // The stack changed under us (a frame was pushed, popped or a
+      // generator yielded while we read it): walk it again from the top.
       out.depth = 0;
       out.invalid = false;
-      frame = o.frame >= 0 ? this.#pointer(ts + o.frame) : this.#currentFrame(ts);
+      frame = top;
     }
     return next === ts ? 0 : next;
   }
 
-  /** The thread's current interpreter frame (3.11+), or -1. */
+  /**
+   * 2.7–3.10, after a walk whose thread's top frame changed: true if the
+   * walk's first frame is still alive and still called from the second.
+   * A frame holds a reference to its caller and a caller's link never
+   * changes while it lives, so every frame under the first one was then
+   * the same object all through the walk: the stack read is one that was.
+   */
+  #stillCalling(first: number): boolean {
+    if (this.#layout.thread.frame < 0 || first <= 0) return false;
+    const o = this.#layout.frameObject;
+    const buffer = this.#firstFrame;
+    if (this.#memory.read(first, o.size, buffer) !== o.size) return false;
+    return u64(buffer.view, 0) !== 0 && u64(buffer.view, o.back) === this.#secondFrame;
+  }
+
+  /** The thread's current frame (object up to 3.10, interpreter frame from 3.11), or -1. */
   #currentFrame(ts: number): number {
     const o = this.#layout.thread;
+    if (o.frame >= 0) return this.#pointer(ts + o.frame);
     if (o.currentFrame >= 0) return this.#pointer(ts + o.currentFrame);
     return this.#cframeFrame(this.#pointer(ts + o.cframe));
   }
@@ -257,99 +291,71 @@ export class StackWalker {
 
   /**
    * 2.7–3.10: heap frame objects linked by `f_back`, recorded unresolved.
-   * Returns TORN when a read failed (the stack changed under the walk).
+   * Returns TORN when a read failed or a frame was freed or met twice (the
+   * stack changed under the walk).
    */
-  #walkFrameObjects(frame: number, out: ThreadSample, ts: number): number {
+  #walkFrameObjects(frame: number, out: ThreadSample): number {
     if (frame < 0) return TORN;
     const o = this.#layout.frameObject;
-    const view = this.#frame.view;
-    const chain = this.#chains.get(ts);
-    const walked = this.#walkedFrames;
-    let n = 0;
-    let status = DONE;
-    // Where a batch stopped: that frame is read on its own (never loop on it).
-    this.#nextFrame = -1;
+    const blocks = this.#blocks;
+    this.#blockCount = 0;
     this.#framesSeen.clear();
+    this.#secondFrame = -1;
     while (frame !== 0) {
-      if (n >= MAX_FRAMES) {
+      const at = this.#frameObjectAt(frame, o.size);
+      if (at < 0) return TORN;
+      const view = blocks[this.#block].view;
+      const back = u64(view, at + o.back);
+      // A frame nobody references was freed: its f_back links a free list.
+      if (back === frame || u64(view, at) === 0 || this.#seenFrame(frame)) return TORN;
+      if (this.#secondFrame < 0) this.#secondFrame = back;
+      if (!out.add(u64(view, at + o.code), view.getInt32(at + o.lasti, true))) {
         out.invalid = true;
-        break;
-      }
-      // A frame the previous walk of this thread saw: read the rest of that
-      // chain in one go and keep what still links up.
-      const k = frame === this.#nextFrame ? undefined : chain?.index.get(frame);
-      if (chain !== undefined && k !== undefined) {
-        const result = this.#walkKnown(chain, k, out, n);
-        n = this.#walkedCount;
-        if (result !== CONTINUE) {
-          status = result;
-          break;
-        }
-        frame = this.#nextFrame;
-        continue;
-      }
-      if (this.#memory.read(frame, o.size, this.#frame) !== o.size) return TORN;
-      const back = u64(view, o.back);
-      if (back === frame || this.#seenFrame(frame)) return TORN;
-      walked[n++] = frame;
-      if (!out.add(u64(view, o.code), view.getInt32(o.lasti, true))) {
-        out.invalid = true;
-        break;
+        return DONE;
       }
       frame = back;
     }
-    if (status === DONE) this.#remember(ts, n);
-    return status;
+    return DONE;
   }
 
   /**
-   * Walks on from frame `k` of a thread's previous chain: reads the frames
-   * from there to its end with one batched read and follows them while each
-   * one's `f_back` still points at the next. Returns DONE at the end of the
-   * stack, TORN, or CONTINUE with `#nextFrame` set where the chains part.
+   * The offset of the frame object at `frame` in one of the walk's blocks
+   * (its index left in `#block`), reading the block around it if no block
+   * holds it yet; -1 if it cannot be read.
    */
-  #walkKnown(chain: Chain, k: number, out: ThreadSample, n: number): number {
-    const o = this.#layout.frameObject;
-    const view = this.#batch.view;
-    const walked = this.#walkedFrames;
-    const addresses = chain.addresses;
-    let at = k;
-    while (at < chain.length) {
-      const want = Math.min(chain.length - at, BATCH_FRAMES);
-      const got = Math.max(this.#memory.readMany(addresses, at, want, o.size, this.#batch), 0);
-      for (let j = 0; j < got; j++) {
-        const frame = addresses[at + j];
-        const base = j * o.size;
-        const back = u64(view, base + o.back);
-        if (back === frame || this.#seenFrame(frame)) return TORN;
-        if (n >= MAX_FRAMES) {
-          out.invalid = true;
-          this.#walkedCount = n;
-          return DONE;
-        }
-        walked[n++] = frame;
-        if (!out.add(u64(view, base + o.code), view.getInt32(base + o.lasti, true))) {
-          out.invalid = true;
-          this.#walkedCount = n;
-          return DONE;
-        }
-        const expected = at + j + 1 < chain.length ? addresses[at + j + 1] : 0;
-        if (back !== expected) {
-          this.#walkedCount = n;
-          this.#nextFrame = back;
-          return back === 0 ? DONE : CONTINUE;
-        }
+  #frameObjectAt(frame: number, size: number): number {
+    const starts = this.#blockStart;
+    const ends = this.#blockEnd;
+    const count = this.#blockCount;
+    for (let i = 0; i < count; i++) {
+      if (frame >= starts[i] && frame + size <= ends[i]) {
+        this.#block = i;
+        return frame - starts[i];
       }
-      if (got < want) {
-        // Unreadable from there on: go on one frame at a time.
-        this.#walkedCount = n;
-        this.#nextFrame = addresses[at + got];
-        return CONTINUE;
-      }
-      at += want;
     }
-    this.#walkedCount = n;
-    return DONE;
+    const i = count < BLOCKS ? count : BLOCKS - 1;
+    if (count < BLOCKS) this.#blockCount++;
+    const buffer = this.#blocks[i];
+    // The aligned block may reach beyond the mapping: then from the
+    // frame's page on, then the frame alone.
+    let start = frame - (frame % BLOCK);
+    let got = this.#memory.read(start, BLOCK, buffer);
+    if (got < frame + size - start) {
+      start = frame - (frame % PAGE);
+      got = this.#memory.read(start, BLOCK, buffer);
+      if (got < frame + size - start) {
+        start = frame;
+        got = this.#memory.read(start, size, buffer);
+        if (got < size) {
+          this.#blockCount = i;
+          return -1;
+        }
+      }
+    }
+    starts[i] = start;
+    ends[i] = start + got;
+    this.#block = i;
+    return frame - start;
   }
 
   /** True if the walk met this frame before (a cycle: the chain changed under us). */
@@ -357,21 +363,6 @@ export class StackWalker {
     if (this.#framesSeen.has(frame)) return true;
     this.#framesSeen.add(frame);
     return false;
-  }
-
-  /** Keeps the frames of a complete walk of a thread for the next one. */
-  #remember(ts: number, n: number): void {
-    let chain = this.#chains.get(ts);
-    if (chain === undefined || chain.addresses.length < n) {
-      if (chain === undefined && this.#chains.size >= MAX_CHAINS) this.#chains.clear();
-      chain = { addresses: new Float64Array(Math.max(64, n * 2)), length: 0, index: new Map() };
-      this.#chains.set(ts, chain);
-    }
-    const walked = this.#walkedFrames;
-    chain.addresses.set(walked.subarray(0, n));
-    chain.length = n;
-    chain.index.clear();
-    for (let i = n - 1; i >= 0; i--) chain.index.set(walked[i], i);
   }
 
   /**
@@ -385,11 +376,14 @@ export class StackWalker {
     const codeAdaptive = layout.code.codeAdaptive;
     const view = this.#window.view;
     this.#windowStart = this.#windowEnd = 0;
+    let frames = 0;
     while (frame !== 0) {
       const at = this.#frameAt(frame, o.size);
       if (at < 0) return TORN;
       const previous = u64(view, at + o.previous);
       if (previous === frame) return TORN;
+      // Shim frames are not counted as stack depth: bound the walk here.
+      if (++frames > MAX_FRAMES) return TORN;
       const owner = view.getUint8(at + o.owner);
       if (owner < o.shimOwnerMin) {
         let code = u64(view, at + o.code);
@@ -400,7 +394,14 @@ export class StackWalker {
           return DONE;
         }
       }
-      if (previous === 0) return owner === OWNED_BY_GENERATOR ? TORN : DONE;
+      if (previous === 0) {
+        // A generator's frame is unlinked when it yields; and from 3.12
+        // every stack ends with the entry frame of an evaluation loop
+        // (owned by the C stack). A stack ending elsewhere was cut short
+        // by a frame being rewritten.
+        if (owner === OWNED_BY_GENERATOR) return TORN;
+        return o.shimOwnerMin < 256 && owner < o.shimOwnerMin ? TORN : DONE;
+      }
       frame = previous;
     }
     return DONE;
@@ -447,6 +448,9 @@ export class StackWalker {
       resolved[i] = null;
       if (code.shim) continue;
       const position = out.positions[i];
+      // 3.11+: an instruction pointer outside its code object's bytecode
+      // was read from a frame being rewritten.
+      if (!(position >= -1 && position <= code.units && position % 1 === 0)) return TORN;
       const line = code.line(position);
       // A negative line comes from a line table read while it was replaced.
       if (line < 0) return TORN;

@@ -18,7 +18,13 @@ for (const py of LEGACY) {
     assert.equal(run.code, 0, run.stderr);
     const stacks = samples(run.stdout).map(stackOf);
     assert.ok(stacks.some((s) => s.includes(":busy:")), "no busy samples");
-    assert.ok(stacks.filter((s) => s.includes(":sleeper:")).length <= 2, "sleeper sampled");
+    // Awake only to start and to end its sleep (longer on a loaded machine):
+    // without -s it would have a third of the samples.
+    const asleep = stacks.filter((s) => s.includes(":sleeper:")).length;
+    assert.ok(
+      asleep <= Math.max(2, stacks.length / 50),
+      `sleeper in ${asleep} of ${stacks.length}`,
+    );
   });
 
   Deno.test(`-C samples a Python child [${py.label}]`, async () => {

@@ -97,9 +97,15 @@ export class CodeCache {
   readonly #typeName: ReadBuffer;
   readonly #batch: ReadBuffer;
   readonly #seen = new Map<number, number>();
-  readonly #unique = new Float64Array(MAX_FRAMES);
+  readonly #unique = new Float64Array(MAX_FRAMES + 1);
   readonly #slot = new Int32Array(MAX_FRAMES);
-  readonly #resolved: (CodeInfo | null)[] = new Array(MAX_FRAMES).fill(null);
+  readonly #resolved: (CodeInfo | null)[] = new Array(MAX_FRAMES + 1).fill(null);
+  /**
+   * The pointer read at the `watch` address of the last
+   * {@link CodeCache.resolveMany} call, in the same system call as the
+   * headers; -1 if it could not be read.
+   */
+  watched = -1;
 
   constructor(
     readonly memory: RemoteMemory,
@@ -129,14 +135,26 @@ export class CodeCache {
   /**
    * Resolves `count` code object addresses into `out` with one batched read
    * of their headers. Returns false if any of them could not be read.
+   * With `watch`, the pointer at that address is read first in the same
+   * call (the stack walker's check that the stack did not change) and left
+   * in {@link CodeCache.watched}.
    */
-  resolveMany(addresses: Float64Array, count: number, out: (CodeInfo | null)[]): boolean {
+  resolveMany(
+    addresses: Float64Array,
+    count: number,
+    out: (CodeInfo | null)[],
+    watch = 0,
+  ): boolean {
     // Recursion repeats code objects: read each distinct one once.
     const seen = this.#seen;
     const unique = this.#unique;
     const slot = this.#slot;
     seen.clear();
+    this.watched = -1;
     let n = 0;
+    // The watched pointer takes the first slot (a slot is as long as a
+    // header: the walker watches fields well inside their structures).
+    if (watch > 0) unique[n++] = watch;
     for (let i = 0; i < count; i++) {
       const address = addresses[i];
       let k = seen.get(address);
@@ -155,7 +173,17 @@ export class CodeCache {
     while (done < n) {
       const want = Math.min(n - done, BATCH);
       const got = Math.max(this.memory.readMany(unique, done, want, size, batch), 0);
-      for (let i = 0; i < got; i++) {
+      let i = 0;
+      if (done === 0 && watch > 0) {
+        if (got === 0) {
+          // Unreadable: the headers are read without it.
+          done = 1;
+          continue;
+        }
+        this.watched = u64(view, 0);
+        i = 1;
+      }
+      for (; i < got; i++) {
         const info = this.#lookup(unique[done + i], view, i * size);
         if (info === null) return false;
         resolved[done + i] = info;

@@ -31,6 +31,8 @@ const MAX_INTERPRETERS = 256;
 const MAX_RETRIES = 25;
 const SURE_MS = 0.2;
 const RETRY_MS = 1;
+/** Thread states of the first interpreter read with each pass's first read. */
+const PREFETCH_THREADS = 16;
 /** Outcomes of a frame walk. */
 const DONE = 0;
 /** The walk read memory that changed under it: try again. */
@@ -42,12 +44,12 @@ const PAGE = 4096;
  * 2.7–3.10: frame objects are read in aligned blocks of this size, kept
  * for the rest of the walk. Frames of one size come from the same few
  * allocator pools, so a block holds many frames of a stack: a 300-deep
- * recursion takes a handful of reads instead of 300 (one read of 32 KiB
- * costs about what two reads of 100 bytes do).
+ * recursion takes a few dozen reads instead of 300 (a read of 8 KiB
+ * costs little more than one of 100 bytes).
  */
-const BLOCK = 32768;
+const BLOCK = 8192;
 /** Blocks kept during one walk. */
-const BLOCKS = 8;
+const BLOCKS = 16;
 
 /** `FRAME_OWNED_BY_GENERATOR` (3.11–3.14). */
 const OWNED_BY_GENERATOR = 1;
@@ -116,6 +118,16 @@ export class StackWalker {
   /** The block that held the last frame looked up. */
   #block = 0;
   readonly #framesSeen = new Set<number>();
+  /** The pass's first read (see `#prefetchPass`): addresses, slot length, data. */
+  readonly #prefetchAddresses = new Float64Array(2 + PREFETCH_THREADS);
+  readonly #prefetchSlot: number;
+  readonly #prefetch: ReadBuffer;
+  /** Thread-state slots of the first read that hold data this pass. */
+  #prefetched = 0;
+  /** The first interpreter of the last pass and its first thread states. */
+  #lastInterp = 0;
+  readonly #lastThreads = new Float64Array(PREFETCH_THREADS);
+  #lastThreadCount = 0;
   /** The caller of the walk's first frame (2.7–3.10), and a buffer to read the first again. */
   #secondFrame = 0;
   readonly #firstFrame: ReadBuffer;
@@ -139,6 +151,9 @@ export class StackWalker {
     const first = Math.min(...fields);
     this.#interpSpan = [first, Math.max(...fields) + 8 - first];
     this.#interpBuffer = memory.buffer(this.#interpSpan[1]);
+    const slot = Math.max(this.#interpSpan[1], runtime.layout.thread.size, 8);
+    this.#prefetchSlot = slot + ((8 - (slot % 8)) % 8);
+    this.#prefetch = memory.buffer(this.#prefetchSlot * (2 + PREFETCH_THREADS));
     this.#window = memory.buffer(WINDOW);
     this.#firstFrame = memory.buffer(Math.max(runtime.layout.frameObject.size, 64));
     if (runtime.layout.frameObject.size > 0) {
@@ -158,13 +173,42 @@ export class StackWalker {
    * cannot be read (the process is gone or denies access).
    */
   beginPass(): number {
+    this.#interps = 0;
+    this.#ts = 0;
+    if (this.#prefetchPass()) return 0;
     const n = this.#memory.read(this.#headAddress, 8, this.#word);
     if (n !== 8) return n < 0 ? n : -14;
     this.#interp = u64(this.#word.view, 0);
-    this.#interps = 0;
-    this.#ts = 0;
     this.#enterInterpreter();
     return 0;
+  }
+
+  /**
+   * Reads the interpreter list's head, the first interpreter and its thread
+   * states as the last pass found them, all in one system call. True if
+   * the head still points at that interpreter: then the pass starts with
+   * it, and each of those thread states is used as read here if the list
+   * still leads to it.
+   */
+  #prefetchPass(): boolean {
+    this.#prefetched = 0;
+    const interp = this.#lastInterp;
+    if (interp === 0) return false;
+    const addresses = this.#prefetchAddresses;
+    const span = this.#interpSpan;
+    const slot = this.#prefetchSlot;
+    addresses[0] = this.#headAddress;
+    addresses[1] = interp + span[0];
+    const threads = this.#lastThreadCount;
+    addresses.set(this.#lastThreads.subarray(0, threads), 2);
+    const buffer = this.#prefetch;
+    const got = this.#memory.readMany(addresses, 0, 2 + threads, slot, buffer);
+    if (got < 2 || u64(buffer.view, 0) !== interp) return false;
+    this.#interp = interp;
+    this.#interpBuffer.bytes.set(buffer.bytes.subarray(slot, slot + span[1]));
+    this.#prefetched = got - 2;
+    this.#loadInterpreter();
+    return true;
   }
 
   #enterInterpreter(): void {
@@ -172,14 +216,20 @@ export class StackWalker {
     this.#ts = 0;
     if (interp === 0) return;
     // The fields are close together in every version: one read covers them.
-    const o = this.#layout.interpreter;
     const span = this.#interpSpan;
-    const buffer = this.#interpBuffer;
-    if (this.#memory.read(interp + span[0], span[1], buffer) !== span[1]) {
+    if (this.#memory.read(interp + span[0], span[1], this.#interpBuffer) !== span[1]) {
       this.#interp = 0;
       return;
     }
-    const view = buffer.view;
+    this.#loadInterpreter();
+  }
+
+  /** Takes the interpreter's fields from `#interpBuffer`. */
+  #loadInterpreter(): void {
+    const o = this.#layout.interpreter;
+    const span = this.#interpSpan;
+    if (this.#interps === 0) this.#lastInterp = this.#interp;
+    const view = this.#interpBuffer.view;
     this.#nextInterp = u64(view, o.next - span[0]);
     this.#ts = u64(view, o.threadsHead - span[0]);
     this.#threads = 0;
@@ -211,7 +261,17 @@ export class StackWalker {
     out.invalid = false;
     out.threadId = 0;
     const buffer = this.#thread;
-    if (this.#memory.read(ts, o.size, buffer) !== o.size) {
+    // The thread's place in the first interpreter's list, as kept for the
+    // next pass's first read.
+    const k = this.#interps === 0 ? this.#threads - 1 : PREFETCH_THREADS;
+    if (k < PREFETCH_THREADS) {
+      this.#lastThreads[k] = ts;
+      this.#lastThreadCount = k + 1;
+    }
+    if (k < this.#prefetched && this.#prefetchAddresses[2 + k] === ts) {
+      const at = (2 + k) * this.#prefetchSlot;
+      buffer.bytes.set(this.#prefetch.bytes.subarray(at, at + o.size));
+    } else if (this.#memory.read(ts, o.size, buffer) !== o.size) {
       out.invalid = true;
       return 0;
     }
@@ -226,23 +286,42 @@ export class StackWalker {
         out.threadId = word.view.getInt32(0, true);
       }
     }
+    const cframe = o.cframe >= 0 ? u64(view, o.cframe) : 0;
     let frame = o.frame >= 0
       ? u64(view, o.frame)
       : o.currentFrame >= 0
       ? u64(view, o.currentFrame)
-      : this.#cframeFrame(u64(view, o.cframe));
+      : this.#cframeFrame(cframe);
+    // Where the thread's top frame is kept: read again after the walk, in
+    // the same system call as the code objects' headers.
+    const fresh = o.cframe < 0;
+    const watch = o.frame >= 0
+      ? ts + o.frame
+      : o.currentFrame >= 0
+      ? ts + o.currentFrame
+      : cframe > 0
+      ? cframe + o.cframeCurrentFrame
+      : 0;
     let started = 0;
     for (let attempt = 0;; attempt++) {
       out.walked = 0;
       let walk = o.frame >= 0
         ? this.#walkFrameObjects(frame, out)
         : this.#walkInterpreterFrames(frame, out);
-      if (walk === DONE) walk = this.#resolve(out);
+      let watched = -1;
+      if (walk === DONE) {
+        walk = this.#resolve(out, watch);
+        watched = this.#codes.watched;
+      }
       // A walk is sure if the thread's top frame is still the one it started
       // from. If the top changed, frames read after the change may belong
       // to another stack (their memory is reused at once, from the data
-      // stack or a free list) although every link checked out.
-      const top = this.#currentFrame(ts);
+      // stack or a free list) although every link checked out. (3.11 and
+      // 3.12 keep the top frame in the C frame of the evaluation loop that
+      // runs it: one that stays the same while a nested loop runs still
+      // vouches for the frames under it.)
+      if (walk !== TORN && watched >= 0 && watched === frame) break;
+      const top = fresh && watched >= 0 ? watched : this.#currentFrame(ts);
       if (walk !== TORN && (top === frame || this.#stillCalling(frame))) break;
       if (attempt === 0) started = performance.now();
       const elapsed = performance.now() - started;
@@ -433,14 +512,16 @@ export class StackWalker {
 
   /**
    * Resolves the walked frames into code objects and lines, dropping shim
-   * frames. TORN if a code object could not be read (its frame was reused
+   * frames, and reads the pointer at `watch` in the same call. TORN if a code object could not be read (its frame was reused
    * while we walked) or, up to 3.10, if the outermost frame belongs to a
    * generator (its back link was cleared when it yielded).
    */
-  #resolve(out: ThreadSample): number {
+  #resolve(out: ThreadSample, watch: number): number {
     const n = out.walked;
     const resolved = out.resolved;
-    if (n > 0 && !this.#codes.resolveMany(out.addresses, n, resolved)) return TORN;
+    if ((n > 0 || watch > 0) && !this.#codes.resolveMany(out.addresses, n, resolved, watch)) {
+      return TORN;
+    }
     if (n > 0 && !out.invalid && (resolved[n - 1] as CodeInfo).generator) return TORN;
     let depth = 0;
     for (let i = 0; i < n; i++) {

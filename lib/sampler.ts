@@ -118,6 +118,8 @@ export async function runSampler(
   let nextFlush = start + FLUSH_EVERY_US;
   let exposed = false;
   let running = true;
+  /** How late the kernel wakes the loop, on average (µs). */
+  let late = 0;
 
   while (running && stop.signal === null) {
     const passStart = clock.nowUs();
@@ -174,8 +176,18 @@ export async function runSampler(
       nextFlush = clock.nowUs() + FLUSH_EVERY_US;
     }
     // With nothing to sample (children mode, between processes), wait for the next scan.
-    const wake = targets.length === 0 ? nextFlush : passStart + intervalUs;
-    if (wake > clock.nowUs()) clock.sleepUntilUs(wake);
+    if (targets.length === 0) {
+      if (nextFlush > clock.nowUs()) clock.sleepUntilUs(nextFlush);
+      continue;
+    }
+    // The kernel wakes us a little late: aim that much earlier, so that
+    // passes start every interval on average.
+    const wake = passStart + intervalUs - late;
+    if (wake > clock.nowUs()) {
+      clock.sleepUntilUs(wake);
+      const lateness = clock.nowUs() - wake;
+      late += (Math.min(lateness, intervalUs / 2) - late) / 8;
+    }
   }
   return { durationUs: clock.nowUs() - start, stats, exposed };
 }

@@ -35,6 +35,11 @@ export function footer(
   return "\n" + lines.join("") + "\n";
 }
 
+const TEXT = new TextEncoder();
+const THREAD = TEXT.encode(";T");
+const INVALID = TEXT.encode(";:INVALID:");
+const GC = TEXT.encode(";:GC:");
+
 /** Writes Austin's text format. */
 export class CollapsedWriter implements SampleWriter {
   constructor(
@@ -58,6 +63,43 @@ export class CollapsedWriter implements SampleWriter {
 
   /** One sample with its metric as the mode writes it (spec 5.5). */
   sample(pid: number, s: ThreadSample, gc: boolean, time: number, idle: boolean, memory: number) {
+    // Bytes straight into the output buffer: no string is built per sample.
+    const alt = this.altFormat;
+    const codes = s.codes;
+    const depth = s.depth;
+    let most = 128; // process, thread, markers and metric
+    for (let i = 0; i < depth; i++) most += codes[i].frameText(alt).length + 11;
+    const sink = this.sink;
+    if (sink.reserve(most)) {
+      const lines = s.lines;
+      sink.putByte(80); // P
+      sink.putInt(pid);
+      sink.put(THREAD);
+      sink.putInt(s.interpreterId);
+      sink.putByte(58); // :
+      sink.putInt(s.threadId);
+      if (s.invalid) sink.put(INVALID);
+      for (let i = depth - 1; i >= 0; i--) {
+        sink.put(codes[i].frameText(alt));
+        sink.putInt(lines[i]);
+      }
+      if (gc) sink.put(GC);
+      sink.putByte(32); // space
+      const mode = this.mode;
+      if (mode === "memory") {
+        sink.putInt(memory);
+      } else if (mode === "full") {
+        sink.putInt(time);
+        sink.putByte(44); // ,
+        sink.putByte(idle ? 49 : 48);
+        sink.putByte(44);
+        sink.putInt(memory);
+      } else {
+        sink.putInt(time);
+      }
+      sink.putByte(10); // newline
+      return;
+    }
     const mode = this.mode;
     const metric = mode === "memory"
       ? `${memory}`

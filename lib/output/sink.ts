@@ -55,6 +55,49 @@ export class OutputSink {
     this.#used += bytes.length;
   }
 
+  /**
+   * Makes room for `n` more bytes to be appended with the `put` methods,
+   * writing the buffer out if needed. False if the buffer can never hold
+   * `n` bytes (then append with {@link OutputSink.write}).
+   */
+  reserve(n: number): boolean {
+    if (this.#used + n <= this.#buffer.length) return true;
+    this.flush();
+    return n <= this.#buffer.length;
+  }
+
+  /** Appends bytes, in room made by {@link OutputSink.reserve}. */
+  put(bytes: Uint8Array): void {
+    this.#buffer.set(bytes, this.#used);
+    this.#used += bytes.length;
+  }
+
+  /** Appends one byte, in room made by {@link OutputSink.reserve}. */
+  putByte(byte: number): void {
+    this.#buffer[this.#used++] = byte;
+  }
+
+  /**
+   * Appends an integer in decimal (at most 17 bytes), in room made by
+   * {@link OutputSink.reserve}.
+   */
+  putInt(value: number): void {
+    const buffer = this.#buffer;
+    let n = Math.round(value);
+    if (n < 0) {
+      buffer[this.#used++] = 45; // "-"
+      n = -n;
+    }
+    let digits = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) digits++;
+    let at = this.#used + digits;
+    this.#used = at;
+    do {
+      buffer[--at] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+  }
+
   /** Writes out everything buffered. Throws what the writer throws (e.g. BrokenPipe). */
   flush(): void {
     if (this.#used === 0) return;

@@ -15,11 +15,14 @@ import { u64 } from "../bytes.ts";
 /** Line tables larger than this are treated as corrupt. */
 const MAX_LINE_TABLE = 1 << 20;
 const LOCATION: SourceLocation = { line: 0, endLine: 0, column: 0, endColumn: 0 };
+const UTF8 = new TextEncoder();
 
 /** CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR. */
 const GENERATOR_FLAGS = 0x20 | 0x80 | 0x200;
 /** The most frames a stack walk resolves at once. */
 const MAX_FRAMES = 2048;
+/** Distinct code objects of a stack looked up without a map. */
+const LINEAR_UNIQUE = 48;
 /** Code headers read in one system call. */
 const BATCH = 256;
 /** Entries kept before the cache is emptied, to bound memory. */
@@ -47,6 +50,19 @@ export class CodeInfo {
     readonly units = Infinity,
   ) {
     this.prefix = `${filename}:${scope}`;
+  }
+
+  #frameText?: Uint8Array;
+  #frameTextAlt?: Uint8Array;
+
+  /**
+   * The frame as Austin's text output writes it before the line number,
+   * in UTF-8: `;<filename>:<scope>:`, or `;<filename>:<scope>;L` in the
+   * alternative format. Encoded once.
+   */
+  frameText(alt: boolean): Uint8Array {
+    if (alt) return this.#frameTextAlt ??= UTF8.encode(`;${this.prefix};L`);
+    return this.#frameText ??= UTF8.encode(`;${this.prefix}:`);
   }
 
   /**
@@ -155,12 +171,26 @@ export class CodeCache {
     // The watched pointer takes the first slot (a slot is as long as a
     // header: the walker watches fields well inside their structures).
     if (watch > 0) unique[n++] = watch;
+    const first = n;
     for (let i = 0; i < count; i++) {
       const address = addresses[i];
-      let k = seen.get(address);
-      if (k === undefined) {
+      // A stack holds few distinct code objects: look them up in the list
+      // itself (a map keyed by addresses allocates a number per key).
+      let k = -1;
+      if (n - first <= LINEAR_UNIQUE) {
+        for (let j = first; j < n; j++) {
+          if (unique[j] === address) {
+            k = j;
+            break;
+          }
+        }
+      } else {
+        if (seen.size === 0) { for (let j = first; j < n; j++) seen.set(unique[j], j); }
+        k = seen.get(address) ?? -1;
+      }
+      if (k < 0) {
         k = n++;
-        seen.set(address, k);
+        if (seen.size > 0) seen.set(address, k);
         unique[k] = address;
       }
       slot[i] = k;

@@ -54,6 +54,16 @@ const BLOCKS = 16;
 /** `FRAME_OWNED_BY_GENERATOR` (3.11–3.14). */
 const OWNED_BY_GENERATOR = 1;
 
+/** True if an address appears twice among the first `n` of `addresses`. */
+function repeats(addresses: Float64Array, n: number): boolean {
+  const seen = new Set<number>();
+  for (let i = 0; i < n; i++) {
+    if (seen.has(addresses[i])) return true;
+    seen.add(addresses[i]);
+  }
+  return false;
+}
+
 /** One thread's stack, innermost frame first. */
 export class ThreadSample {
   /** Interpreter id. */
@@ -117,17 +127,22 @@ export class StackWalker {
   #blockCount = 0;
   /** The block that held the last frame looked up. */
   #block = 0;
-  readonly #framesSeen = new Set<number>();
+  /** The frame objects of the current walk (2.7–3.10). */
+  readonly #walkedFrames = new Float64Array(MAX_FRAMES);
   /** The pass's first read (see `#prefetchPass`): addresses, slot length, data. */
-  readonly #prefetchAddresses = new Float64Array(2 + PREFETCH_THREADS);
+  readonly #prefetchAddresses = new Float64Array(2 + 2 * PREFETCH_THREADS);
   readonly #prefetchSlot: number;
   readonly #prefetch: ReadBuffer;
-  /** Thread-state slots of the first read that hold data this pass. */
+  /** Slots of this pass's first read that hold data. */
   #prefetched = 0;
   /** The first interpreter of the last pass and its first thread states. */
   #lastInterp = 0;
   readonly #lastThreads = new Float64Array(PREFETCH_THREADS);
   #lastThreadCount = 0;
+  /** 3.11, 3.12: where their C frames kept those threads' current frames. */
+  readonly #lastCframes = new Float64Array(PREFETCH_THREADS);
+  /** Thread states in this pass's first read (its C frames follow them). */
+  #prefetchThreads = 0;
   /** The caller of the walk's first frame (2.7–3.10), and a buffer to read the first again. */
   #secondFrame = 0;
   readonly #firstFrame: ReadBuffer;
@@ -153,7 +168,7 @@ export class StackWalker {
     this.#interpBuffer = memory.buffer(this.#interpSpan[1]);
     const slot = Math.max(this.#interpSpan[1], runtime.layout.thread.size, 8);
     this.#prefetchSlot = slot + ((8 - (slot % 8)) % 8);
-    this.#prefetch = memory.buffer(this.#prefetchSlot * (2 + PREFETCH_THREADS));
+    this.#prefetch = memory.buffer(this.#prefetchSlot * (2 + 2 * PREFETCH_THREADS));
     this.#window = memory.buffer(WINDOW);
     this.#firstFrame = memory.buffer(Math.max(runtime.layout.frameObject.size, 64));
     if (runtime.layout.frameObject.size > 0) {
@@ -200,14 +215,20 @@ export class StackWalker {
     addresses[0] = this.#headAddress;
     addresses[1] = interp + span[0];
     const threads = this.#lastThreadCount;
-    addresses.set(this.#lastThreads.subarray(0, threads), 2);
+    const cframes = this.#layout.thread.cframe >= 0;
+    for (let k = 0; k < threads; k++) {
+      addresses[2 + k] = this.#lastThreads[k];
+      // 3.11, 3.12: where each thread's C frame kept its current frame.
+      if (cframes) addresses[2 + threads + k] = this.#lastCframes[k];
+    }
     const buffer = this.#prefetch;
-    const got = this.#memory.readMany(addresses, 0, 2 + threads, slot, buffer);
+    const count = 2 + (cframes ? 2 * threads : threads);
+    const got = this.#memory.readMany(addresses, 0, count, slot, buffer);
     if (got < 2 || u64(buffer.view, 0) !== interp) return false;
     this.#interp = interp;
-    this.#interpBuffer.bytes.set(buffer.bytes.subarray(slot, slot + span[1]));
-    this.#prefetched = got - 2;
-    this.#loadInterpreter();
+    this.#prefetched = got;
+    this.#prefetchThreads = threads;
+    this.#loadInterpreter(buffer.view, slot);
     return true;
   }
 
@@ -221,19 +242,18 @@ export class StackWalker {
       this.#interp = 0;
       return;
     }
-    this.#loadInterpreter();
+    this.#loadInterpreter(this.#interpBuffer.view, 0);
   }
 
-  /** Takes the interpreter's fields from `#interpBuffer`. */
-  #loadInterpreter(): void {
+  /** Takes the interpreter's fields from its span as read at `base` in `view`. */
+  #loadInterpreter(view: DataView, base: number): void {
     const o = this.#layout.interpreter;
-    const span = this.#interpSpan;
+    const at = base - this.#interpSpan[0];
     if (this.#interps === 0) this.#lastInterp = this.#interp;
-    const view = this.#interpBuffer.view;
-    this.#nextInterp = u64(view, o.next - span[0]);
-    this.#ts = u64(view, o.threadsHead - span[0]);
+    this.#nextInterp = u64(view, at + o.next);
+    this.#ts = u64(view, at + o.threadsHead);
     this.#threads = 0;
-    this.#interpId = o.id >= 0 ? u64(view, o.id - span[0]) : 0;
+    this.#interpId = o.id >= 0 ? u64(view, at + o.id) : 0;
   }
 
   /** Fills `out` with the next thread of the pass; false when the pass is over. */
@@ -268,30 +288,32 @@ export class StackWalker {
       this.#lastThreads[k] = ts;
       this.#lastThreadCount = k + 1;
     }
-    if (k < this.#prefetched && this.#prefetchAddresses[2 + k] === ts) {
-      const at = (2 + k) * this.#prefetchSlot;
-      buffer.bytes.set(this.#prefetch.bytes.subarray(at, at + o.size));
+    let view = buffer.view;
+    let base = 0;
+    const prefetched = k < this.#prefetchThreads && 2 + k < this.#prefetched &&
+      this.#prefetchAddresses[2 + k] === ts;
+    if (prefetched) {
+      view = this.#prefetch.view;
+      base = (2 + k) * this.#prefetchSlot;
     } else if (this.#memory.read(ts, o.size, buffer) !== o.size) {
       out.invalid = true;
       return 0;
     }
-    const view = buffer.view;
-    const next = u64(view, o.next);
+    const next = u64(view, base + o.next);
     if (o.nativeThreadId >= 0) {
-      out.threadId = view.getUint32(o.nativeThreadId, true);
+      out.threadId = view.getUint32(base + o.nativeThreadId, true);
     } else {
-      const pthread = u64(view, o.threadId);
+      const pthread = u64(view, base + o.threadId);
       const word = this.#word;
       if (pthread !== 0 && this.#memory.read(pthread + this.#tidOffset, 4, word) === 4) {
         out.threadId = word.view.getInt32(0, true);
       }
     }
-    const cframe = o.cframe >= 0 ? u64(view, o.cframe) : 0;
-    let frame = o.frame >= 0
-      ? u64(view, o.frame)
-      : o.currentFrame >= 0
-      ? u64(view, o.currentFrame)
-      : this.#cframeFrame(cframe);
+    const cframe = o.cframe >= 0 ? u64(view, base + o.cframe) : 0;
+    let frame: number;
+    if (o.frame >= 0) frame = u64(view, base + o.frame);
+    else if (o.currentFrame >= 0) frame = u64(view, base + o.currentFrame);
+    else frame = this.#cframeFrameOf(k, cframe, prefetched);
     // Where the thread's top frame is kept: read again after the walk, in
     // the same system call as the code objects' headers.
     const fresh = o.cframe < 0;
@@ -362,6 +384,22 @@ export class StackWalker {
     return this.#cframeFrame(this.#pointer(ts + o.cframe));
   }
 
+  /**
+   * The current frame of the thread at place `k` of the first interpreter
+   * through its C frame (3.11, 3.12), taken from the pass's first read if
+   * the C frame is the one read there; the C frame is kept for the next.
+   */
+  #cframeFrameOf(k: number, cframe: number, prefetched: boolean): number {
+    if (k >= PREFETCH_THREADS) return this.#cframeFrame(cframe);
+    const watched = cframe + this.#layout.thread.cframeCurrentFrame;
+    const slot = 2 + this.#prefetchThreads + k;
+    const hit = prefetched && cframe > 0 && slot < this.#prefetched &&
+      this.#prefetchAddresses[slot] === watched;
+    // (Without a C frame, a readable stand-in that no C frame matches.)
+    this.#lastCframes[k] = cframe > 0 ? watched : this.#lastThreads[k];
+    return hit ? u64(this.#prefetch.view, slot * this.#prefetchSlot) : this.#cframeFrame(cframe);
+  }
+
   /** `cframe->current_frame` (3.11, 3.12): 0 without a cframe, -1 if unreadable. */
   #cframeFrame(cframe: number): number {
     if (cframe <= 0) return cframe;
@@ -377,21 +415,26 @@ export class StackWalker {
     if (frame < 0) return TORN;
     const o = this.#layout.frameObject;
     const blocks = this.#blocks;
+    const walked = this.#walkedFrames;
     this.#blockCount = 0;
-    this.#framesSeen.clear();
     this.#secondFrame = -1;
+    let n = 0;
     while (frame !== 0) {
       const at = this.#frameObjectAt(frame, o.size);
       if (at < 0) return TORN;
       const view = blocks[this.#block].view;
       const back = u64(view, at + o.back);
       // A frame nobody references was freed: its f_back links a free list.
-      if (back === frame || u64(view, at) === 0 || this.#seenFrame(frame)) return TORN;
+      if (back === frame || u64(view, at) === 0) return TORN;
       if (this.#secondFrame < 0) this.#secondFrame = back;
       if (!out.add(u64(view, at + o.code), view.getInt32(at + o.lasti, true))) {
+        // Too deep, or a cycle: a frame met twice means the chain changed
+        // under the walk (looked for only here, to keep the walk cheap).
+        if (repeats(walked, n)) return TORN;
         out.invalid = true;
         return DONE;
       }
+      walked[n++] = frame;
       frame = back;
     }
     return DONE;
@@ -435,13 +478,6 @@ export class StackWalker {
     ends[i] = start + got;
     this.#block = i;
     return frame - start;
-  }
-
-  /** True if the walk met this frame before (a cycle: the chain changed under us). */
-  #seenFrame(frame: number): boolean {
-    if (this.#framesSeen.has(frame)) return true;
-    this.#framesSeen.add(frame);
-    return false;
   }
 
   /**

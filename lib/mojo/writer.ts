@@ -67,8 +67,24 @@ export class MojoWriter implements SampleWriter {
     this.#buffer[this.#at++] = 0;
   }
 
+  /** A number in lower-case hexadecimal, NUL-terminated (as a string event would hold it). */
+  #hexString(n: number): void {
+    this.#room(16);
+    const buffer = this.#buffer;
+    let digits = 1;
+    for (let m = n; m >= 16; m = Math.floor(m / 16)) digits++;
+    let at = this.#at + digits;
+    this.#at = at + 1;
+    buffer[at] = 0;
+    do {
+      const d = n % 16;
+      buffer[--at] = d < 10 ? 48 + d : 87 + d;
+      n = Math.floor(n / 16);
+    } while (n > 0);
+  }
+
   #flush(): void {
-    this.#sink.writeBytes(this.#buffer.subarray(0, this.#at));
+    this.#sink.writeFrom(this.#buffer, this.#at);
     this.#at = 0;
   }
 
@@ -136,7 +152,8 @@ export class MojoWriter implements SampleWriter {
     this.#byte(EVENT.STACK);
     this.#varint(pid);
     this.#varint(s.interpreterId);
-    this.#string(s.threadId.toString(16));
+    if (s.threadId >= 0) this.#hexString(s.threadId);
+    else this.#string(s.threadId.toString(16));
     const depth = s.depth;
     const keys = s.frameKeys;
     for (let i = 0; i < depth; i++) {

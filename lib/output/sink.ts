@@ -72,6 +72,18 @@ export class OutputSink {
     this.#used += bytes.length;
   }
 
+  /** Appends the first `length` bytes of `bytes` (no view is made of them when they fit). */
+  writeFrom(bytes: Uint8Array, length: number): void {
+    if (!this.reserve(length)) {
+      this.#writeAll(bytes.subarray(0, length));
+      return;
+    }
+    const buffer = this.#buffer;
+    let at = this.#used;
+    for (let i = 0; i < length; i++) buffer[at++] = bytes[i];
+    this.#used = at;
+  }
+
   /** Appends one byte, in room made by {@link OutputSink.reserve}. */
   putByte(byte: number): void {
     this.#buffer[this.#used++] = byte;

@@ -42,3 +42,12 @@ Deno.test("reserve writes the buffer out to make room, and refuses what can neve
   sink.write("klmnopqrstu");
   assert.equal(text(), "abcdefghijklmnopqrstu");
 });
+
+Deno.test("writeFrom appends a prefix of a buffer, in room or not", () => {
+  const { sink, text } = memorySink(8);
+  const bytes = new TextEncoder().encode("abcdefghijkl");
+  sink.writeFrom(bytes, 3);
+  sink.writeFrom(bytes, 6);
+  sink.writeFrom(bytes, 12);
+  assert.equal(text(), "abcabcdefabcdefghijkl");
+});

@@ -106,15 +106,37 @@ class VmReadvMemory implements RemoteMemory {
       putU64(remoteIov, i * 4, addresses[first + i]);
       putU64(remoteIov, i * 4 + 2, length);
     }
-    const copied = this.#readv(
-      this.pid,
-      localIov,
-      countPointer(n),
-      remoteIov,
-      countPointer(n),
-      null,
-    );
-    return copied < 0 ? -errno() : Math.floor(copied / length);
+    const copied = this.#readIovecs(n);
+    return copied < 0 ? copied : Math.floor(copied / length);
+  }
+
+  readSpans(
+    addresses: Float64Array,
+    lengths: Float64Array,
+    count: number,
+    into: ReadBuffer,
+  ): number {
+    const local = into as IovecBuffer;
+    const localIov = this.#manyLocal;
+    const remoteIov = this.#manyRemote;
+    let n = 0;
+    let at = 0;
+    while (n < count && n < MAX_IOV && at + lengths[n] <= local.bytes.length) {
+      putU64(localIov, n * 4, local.base + at);
+      putU64(localIov, n * 4 + 2, lengths[n]);
+      putU64(remoteIov, n * 4, addresses[n]);
+      putU64(remoteIov, n * 4 + 2, lengths[n]);
+      at += lengths[n];
+      n++;
+    }
+    return n === 0 ? 0 : this.#readIovecs(n);
+  }
+
+  /** One `process_vm_readv` of the first `n` iovecs set up: bytes copied, or -errno. */
+  #readIovecs(n: number): number {
+    const count = countPointer(n);
+    const copied = this.#readv(this.pid, this.#manyLocal, count, this.#manyRemote, count, null);
+    return copied < 0 ? -errno() : copied;
   }
 
   readonly #manyLocal = new Uint32Array(new ArrayBuffer(16 * MAX_IOV));

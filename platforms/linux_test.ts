@@ -214,12 +214,17 @@ Deno.test("read across the end of a mapping is short", () => {
   assert.equal(memory.read(maps[i].end, 16, into), -EFAULT);
 });
 
-Deno.test("readMany fills consecutive slots and stops at the first unreadable address", () => {
+/** This process's memory, with 32 known bytes at `base` and a 64-byte buffer to read into. */
+function ownBytes() {
   const memory = platform.openMemory(Deno.pid);
   const source = memory.buffer(64);
   source.bytes.set(new TextEncoder().encode("0123456789abcdefghijklmnopqrstuv"));
   const base = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(source.bytes)));
-  const into = memory.buffer(64);
+  return { memory, base, source, into: memory.buffer(64) };
+}
+
+Deno.test("readMany fills consecutive slots and stops at the first unreadable address", () => {
+  const { memory, base, into, source } = ownBytes();
   const addresses = new Float64Array([base + 10, base, base + 20, 0, base]);
   assert.equal(memory.readMany(addresses, 0, 3, 4, into), 3);
   assert.equal(new TextDecoder().decode(into.bytes.subarray(0, 12)), "abcd0123klmn");
@@ -227,6 +232,24 @@ Deno.test("readMany fills consecutive slots and stops at the first unreadable ad
   assert.equal(memory.readMany(addresses, 0, 0, 4, into), 0);
   // Only as many slots as fit in the buffer are filled.
   assert.equal(memory.readMany(new Float64Array(32).fill(base), 0, 32, 8, into), 8);
+  // (The source stays alive to the end: its address was read from.)
+  assert.equal(source.bytes[0], 48);
+});
+
+Deno.test("readSpans reads spans of different lengths one after the other", () => {
+  const { memory, base, into, source } = ownBytes();
+  const addresses = new Float64Array([base + 10, base, base + 20, 0, base]);
+  const lengths = new Float64Array([2, 5, 3, 4, 4]);
+  assert.equal(memory.readSpans(addresses, lengths, 3, into), 10);
+  assert.equal(new TextDecoder().decode(into.bytes.subarray(0, 10)), "ab01234klm");
+  // Reading stops at the first unreadable byte.
+  assert.equal(memory.readSpans(addresses, lengths, 5, into), 10);
+  assert.equal(memory.readSpans(addresses, lengths, 0, into), 0);
+  // Only the spans that fit in the buffer are read.
+  const many = new Float64Array(20).fill(base);
+  assert.equal(memory.readSpans(many, new Float64Array(20).fill(30), 20, into), 60);
+  // (The source stays alive to the end: its address was read from.)
+  assert.equal(source.bytes[0], 48);
 });
 
 // ---------------------------------------------------------------------------

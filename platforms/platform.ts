@@ -53,6 +53,18 @@ export interface RemoteMemory {
     length: number,
     into: ReadBuffer,
   ): number;
+  /**
+   * Copies `lengths[i]` bytes at each `addresses[i]`, for the first `count`,
+   * one after the other into `into.bytes`, in one system call where the OS
+   * allows. Returns the number of bytes copied (reading stops at the first
+   * unreadable byte) or a negative errno.
+   */
+  readSpans(
+    addresses: Float64Array,
+    lengths: Float64Array,
+    count: number,
+    into: ReadBuffer,
+  ): number;
 }
 
 /** How a process exited. */

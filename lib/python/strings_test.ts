@@ -171,6 +171,17 @@ class FakeMemory implements RemoteMemory {
     }
     return count;
   }
+
+  readSpans(addresses: Float64Array, lengths: Float64Array, count: number, into: ReadBuffer) {
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      const got = this.read(addresses[i], lengths[i], into, at);
+      if (got < 0) return at;
+      at += got;
+      if (got < lengths[i]) return at;
+    }
+    return at;
+  }
 }
 
 const FAKE_OFFSETS = tableLayout({ major: 3, minor: 12, micro: 1 })!.strings;

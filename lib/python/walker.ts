@@ -21,12 +21,13 @@ const MAX_THREADS = 4096;
 const MAX_INTERPRETERS = 256;
 /**
  * A stack that changed while it was read is read again: at least
- * MAX_RETRIES times and for RETRY_MS. For SURE_MS (or MAX_RETRIES walks)
- * a walk must also be confirmed after it: the thread's top frame is the
- * same, or (up to 3.10) the walk's first frame is still called from its
- * second. After that, a walk whose every frame checked out is taken as it
- * is: the stack changes faster than it can be read. Even such a stack
- * stands still now and then (its thread waits for the GIL, or runs C code).
+ * MAX_RETRIES times and for RETRY_MS. A walk must also be confirmed after
+ * it: the thread's top frame is the same, or (up to 3.10) the walk's first
+ * frame is still called from its second. From 3.11, after SURE_MS (or
+ * MAX_RETRIES walks) a walk whose every frame checked out is taken
+ * unconfirmed: its stack changes faster than it can be read. Even such a
+ * stack stands still now and then (its thread waits for the GIL, or runs
+ * C code).
  */
 const MAX_RETRIES = 25;
 const SURE_MS = 0.2;
@@ -39,6 +40,8 @@ const DONE = 0;
 const TORN = 1;
 /** Bytes of a thread's data stack read at once, ending at its current frame. */
 const WINDOW = 16384;
+/** How far past its last top frame a thread's window is read, for a stack that grew. */
+const WINDOW_AHEAD = 2048;
 const PAGE = 4096;
 /**
  * 2.7–3.10: frame objects are read in aligned blocks of this size, kept
@@ -118,8 +121,11 @@ export class StackWalker {
   readonly #interpBuffer: ReadBuffer;
   /** A window of the thread's data stack (3.11+), copied in one read. */
   readonly #window: ReadBuffer;
+  /** The remote range the current window holds, and where it is held locally. */
   #windowStart = 0;
   #windowEnd = 0;
+  #windowView: DataView;
+  #windowOffset = 0;
   /** 2.7–3.10: the blocks of memory read during the current walk. */
   readonly #blocks: ReadBuffer[] = [];
   readonly #blockStart = new Float64Array(BLOCKS);
@@ -129,12 +135,20 @@ export class StackWalker {
   #block = 0;
   /** The frame objects of the current walk (2.7–3.10). */
   readonly #walkedFrames = new Float64Array(MAX_FRAMES);
-  /** The pass's first read (see `#prefetchPass`): addresses, slot length, data. */
-  readonly #prefetchAddresses = new Float64Array(2 + 2 * PREFETCH_THREADS);
-  readonly #prefetchSlot: number;
+  /**
+   * The pass's first read (see `#prefetchPass`): where each span was read
+   * from, its length and its offset in `#prefetch`, and the bytes read.
+   */
+  readonly #prefetchAddresses = new Float64Array(2 + 3 * PREFETCH_THREADS);
+  readonly #prefetchLengths = new Float64Array(2 + 3 * PREFETCH_THREADS);
+  readonly #prefetchOffsets = new Float64Array(2 + 3 * PREFETCH_THREADS);
   readonly #prefetch: ReadBuffer;
-  /** Slots of this pass's first read that hold data. */
   #prefetched = 0;
+  #spans = 0;
+  /** 3.11+: the span of each thread's data-stack window in the first read, or -1. */
+  readonly #windowSpan = new Int32Array(PREFETCH_THREADS);
+  /** 3.11+: each thread's top frame at the end of its last walk. */
+  readonly #lastTops = new Float64Array(PREFETCH_THREADS);
   /** The first interpreter of the last pass and its first thread states. */
   #lastInterp = 0;
   readonly #lastThreads = new Float64Array(PREFETCH_THREADS);
@@ -166,12 +180,14 @@ export class StackWalker {
     const first = Math.min(...fields);
     this.#interpSpan = [first, Math.max(...fields) + 8 - first];
     this.#interpBuffer = memory.buffer(this.#interpSpan[1]);
-    const slot = Math.max(this.#interpSpan[1], runtime.layout.thread.size, 8);
-    this.#prefetchSlot = slot + ((8 - (slot % 8)) % 8);
-    this.#prefetch = memory.buffer(this.#prefetchSlot * (2 + 2 * PREFETCH_THREADS));
+    const windows = runtime.layout.thread.frame >= 0 ? 0 : WINDOW;
+    this.#prefetch = memory.buffer(
+      8 + this.#interpSpan[1] + PREFETCH_THREADS * (runtime.layout.thread.size + 8 + windows),
+    );
     this.#window = memory.buffer(WINDOW);
+    this.#windowView = this.#window.view;
     this.#firstFrame = memory.buffer(Math.max(runtime.layout.frameObject.size, 64));
-    if (runtime.layout.frameObject.size > 0) {
+    if (runtime.layout.thread.frame >= 0) {
       for (let i = 0; i < BLOCKS; i++) this.#blocks.push(memory.buffer(BLOCK));
     }
   }
@@ -200,36 +216,59 @@ export class StackWalker {
 
   /**
    * Reads the interpreter list's head, the first interpreter and its thread
-   * states as the last pass found them, all in one system call. True if
-   * the head still points at that interpreter: then the pass starts with
-   * it, and each of those thread states is used as read here if the list
-   * still leads to it.
+   * states as the last pass found them, all in one system call, with (3.11,
+   * 3.12) where their C frames keep their current frames and (3.11+) a
+   * window of each data stack around its last top frame. True if the head
+   * still points at that interpreter: then the pass starts with it, and
+   * each thread's parts are used as read here if the list still leads to
+   * its thread state. Read in one go, they agree with each other.
    */
   #prefetchPass(): boolean {
     this.#prefetched = 0;
     const interp = this.#lastInterp;
     if (interp === 0) return false;
-    const addresses = this.#prefetchAddresses;
+    const layout = this.#layout;
+    const offsets = this.#prefetchOffsets;
+    const lengths = this.#prefetchLengths;
     const span = this.#interpSpan;
-    const slot = this.#prefetchSlot;
-    addresses[0] = this.#headAddress;
-    addresses[1] = interp + span[0];
     const threads = this.#lastThreadCount;
-    const cframes = this.#layout.thread.cframe >= 0;
+    this.#spans = 0;
+    this.#addSpan(this.#headAddress, 8);
+    this.#addSpan(interp + span[0], span[1]);
+    for (let k = 0; k < threads; k++) this.#addSpan(this.#lastThreads[k], layout.thread.size);
+    if (layout.thread.cframe >= 0) {
+      for (let k = 0; k < threads; k++) this.#addSpan(this.#lastCframes[k], 8);
+    }
+    // The windows last: one may end in unmapped memory, which ends the read.
+    const frameSize = layout.interpreterFrame.size;
     for (let k = 0; k < threads; k++) {
-      addresses[2 + k] = this.#lastThreads[k];
-      // 3.11, 3.12: where each thread's C frame kept its current frame.
-      if (cframes) addresses[2 + threads + k] = this.#lastCframes[k];
+      const start = this.#lastTops[k] + frameSize + WINDOW_AHEAD - WINDOW;
+      const windows = layout.thread.frame < 0 && this.#lastTops[k] > 0 && start > 0;
+      this.#windowSpan[k] = windows ? this.#addSpan(start, WINDOW) : -1;
     }
     const buffer = this.#prefetch;
-    const count = 2 + (cframes ? 2 * threads : threads);
-    const got = this.#memory.readMany(addresses, 0, count, slot, buffer);
-    if (got < 2 || u64(buffer.view, 0) !== interp) return false;
+    const got = this.#memory.readSpans(this.#prefetchAddresses, lengths, this.#spans, buffer);
+    if (got < offsets[1] + lengths[1] || u64(buffer.view, 0) !== interp) return false;
     this.#interp = interp;
     this.#prefetched = got;
     this.#prefetchThreads = threads;
-    this.#loadInterpreter(buffer.view, slot);
+    this.#loadInterpreter(buffer.view, offsets[1]);
     return true;
+  }
+
+  /** Adds a span to this pass's first read; returns its index. */
+  #addSpan(address: number, length: number): number {
+    const i = this.#spans++;
+    const offsets = this.#prefetchOffsets;
+    this.#prefetchAddresses[i] = address;
+    this.#prefetchLengths[i] = length;
+    offsets[i] = i === 0 ? 0 : offsets[i - 1] + this.#prefetchLengths[i - 1];
+    return i;
+  }
+
+  /** True if span `i` of this pass's first read was read whole. */
+  #spanRead(i: number): boolean {
+    return this.#prefetchOffsets[i] + this.#prefetchLengths[i] <= this.#prefetched;
   }
 
   #enterInterpreter(): void {
@@ -290,11 +329,11 @@ export class StackWalker {
     }
     let view = buffer.view;
     let base = 0;
-    const prefetched = k < this.#prefetchThreads && 2 + k < this.#prefetched &&
+    const prefetched = k < this.#prefetchThreads && this.#spanRead(2 + k) &&
       this.#prefetchAddresses[2 + k] === ts;
     if (prefetched) {
       view = this.#prefetch.view;
-      base = (2 + k) * this.#prefetchSlot;
+      base = this.#prefetchOffsets[2 + k];
     } else if (this.#memory.read(ts, o.size, buffer) !== o.size) {
       out.invalid = true;
       return 0;
@@ -327,6 +366,9 @@ export class StackWalker {
     let started = 0;
     for (let attempt = 0;; attempt++) {
       out.walked = 0;
+      // The first walk may start in the data-stack window of the first read.
+      this.#windowStart = this.#windowEnd = 0;
+      if (attempt === 0 && prefetched && this.#windowSpan[k] >= 0) this.#useReadWindow(k);
       let walk = o.frame >= 0
         ? this.#walkFrameObjects(frame, out)
         : this.#walkInterpreterFrames(frame, out);
@@ -347,7 +389,9 @@ export class StackWalker {
       if (walk !== TORN && (top === frame || this.#stillCalling(frame))) break;
       if (attempt === 0) started = performance.now();
       const elapsed = performance.now() - started;
-      if (walk !== TORN && (elapsed > SURE_MS || attempt >= MAX_RETRIES)) break;
+      // (Up to 3.10 a walk can always be confirmed in time: no need.)
+      const unconfirmed = o.frame < 0 && (elapsed > SURE_MS || attempt >= MAX_RETRIES);
+      if (walk !== TORN && unconfirmed) break;
       if (attempt >= MAX_RETRIES && elapsed > RETRY_MS) {
         out.invalid = true;
         break;
@@ -358,6 +402,7 @@ export class StackWalker {
       out.invalid = false;
       frame = top;
     }
+    if (k < PREFETCH_THREADS) this.#lastTops[k] = frame;
     return next === ts ? 0 : next;
   }
 
@@ -393,11 +438,11 @@ export class StackWalker {
     if (k >= PREFETCH_THREADS) return this.#cframeFrame(cframe);
     const watched = cframe + this.#layout.thread.cframeCurrentFrame;
     const slot = 2 + this.#prefetchThreads + k;
-    const hit = prefetched && cframe > 0 && slot < this.#prefetched &&
+    const hit = prefetched && cframe > 0 && this.#spanRead(slot) &&
       this.#prefetchAddresses[slot] === watched;
     // (Without a C frame, a readable stand-in that no C frame matches.)
     this.#lastCframes[k] = cframe > 0 ? watched : this.#lastThreads[k];
-    return hit ? u64(this.#prefetch.view, slot * this.#prefetchSlot) : this.#cframeFrame(cframe);
+    return hit ? u64(this.#prefetch.view, this.#prefetchOffsets[slot]) : this.#cframeFrame(cframe);
   }
 
   /** `cframe->current_frame` (3.11, 3.12): 0 without a cframe, -1 if unreadable. */
@@ -489,12 +534,11 @@ export class StackWalker {
     const layout = this.#layout;
     const o = layout.interpreterFrame;
     const codeAdaptive = layout.code.codeAdaptive;
-    const view = this.#window.view;
-    this.#windowStart = this.#windowEnd = 0;
     let frames = 0;
     while (frame !== 0) {
       const at = this.#frameAt(frame, o.size);
       if (at < 0) return TORN;
+      const view = this.#windowView;
       const previous = u64(view, at + o.previous);
       if (previous === frame) return TORN;
       // Shim frames are not counted as stack depth: bound the walk here.
@@ -530,20 +574,34 @@ export class StackWalker {
    */
   #frameAt(frame: number, size: number): number {
     if (frame >= this.#windowStart && frame + size <= this.#windowEnd) {
-      return frame - this.#windowStart;
+      return this.#windowOffset + frame - this.#windowStart;
     }
     const end = frame + size;
     // Below the frame may be unmapped: fall back to its page, then to the frame alone.
-    for (const start of [Math.max(end - WINDOW, 0), frame - (frame % PAGE), frame]) {
-      const length = end - start;
-      if (length > WINDOW) continue;
-      if (this.#memory.read(start, length, this.#window) === length) {
-        this.#windowStart = start;
-        this.#windowEnd = end;
-        return frame - start;
+    let start = Math.max(end - WINDOW, 0);
+    if (this.#memory.read(start, end - start, this.#window) !== end - start) {
+      start = frame - (frame % PAGE);
+      if (this.#memory.read(start, end - start, this.#window) !== end - start) {
+        start = frame;
+        if (this.#memory.read(start, size, this.#window) !== size) return -1;
       }
     }
-    return -1;
+    this.#windowStart = start;
+    this.#windowEnd = end;
+    this.#windowView = this.#window.view;
+    this.#windowOffset = 0;
+    return frame - start;
+  }
+
+  /** Takes thread `k`'s data-stack window from the pass's first read, as far as it was read. */
+  #useReadWindow(k: number): void {
+    const i = this.#windowSpan[k];
+    const read = Math.min(this.#prefetchLengths[i], this.#prefetched - this.#prefetchOffsets[i]);
+    if (read <= 0) return;
+    this.#windowStart = this.#prefetchAddresses[i];
+    this.#windowEnd = this.#windowStart + read;
+    this.#windowView = this.#prefetch.view;
+    this.#windowOffset = this.#prefetchOffsets[i];
   }
 
   /**

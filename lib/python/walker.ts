@@ -133,6 +133,8 @@ export class StackWalker {
   #blockCount = 0;
   /** The block that held the last frame looked up. */
   #block = 0;
+  /** Bytes of the last `#readAround`. */
+  #readLength = 0;
   /** The frame objects of the current walk (2.7–3.10). */
   readonly #walkedFrames = new Float64Array(MAX_FRAMES);
   /**
@@ -502,27 +504,43 @@ export class StackWalker {
     }
     const i = count < BLOCKS ? count : BLOCKS - 1;
     if (count < BLOCKS) this.#blockCount++;
-    const buffer = this.#blocks[i];
-    // The aligned block may reach beyond the mapping: then from the
-    // frame's page on, then the frame alone.
-    let start = frame - (frame % BLOCK);
-    let got = this.#memory.read(start, BLOCK, buffer);
-    if (got < frame + size - start) {
-      start = frame - (frame % PAGE);
-      got = this.#memory.read(start, BLOCK, buffer);
-      if (got < frame + size - start) {
-        start = frame;
-        got = this.#memory.read(start, size, buffer);
-        if (got < size) {
-          this.#blockCount = i;
-          return -1;
-        }
-      }
+    const start = this.#readAround(frame, size, frame - (frame % BLOCK), BLOCK, this.#blocks[i]);
+    if (start < 0) {
+      this.#blockCount = i;
+      return -1;
     }
     starts[i] = start;
-    ends[i] = start + got;
+    ends[i] = start + this.#readLength;
     this.#block = i;
     return frame - start;
+  }
+
+  /**
+   * Reads `length` bytes from `start` into `buffer`, if they reach past the
+   * `size` bytes at `frame`; else as much from the frame's page on (below
+   * it may be unmapped); else the frame alone. Returns where the bytes
+   * read (`#readLength` of them) start, or -1 if the frame is unreadable.
+   */
+  #readAround(
+    frame: number,
+    size: number,
+    start: number,
+    length: number,
+    buffer: ReadBuffer,
+  ): number {
+    const end = frame + size;
+    let got = this.#memory.read(start, length, buffer);
+    if (got < end - start) {
+      start = frame - (frame % PAGE);
+      got = this.#memory.read(start, Math.min(length, buffer.bytes.length), buffer);
+      if (got < end - start) {
+        start = frame;
+        got = this.#memory.read(start, size, buffer);
+        if (got < size) return -1;
+      }
+    }
+    this.#readLength = got;
+    return start;
   }
 
   /**
@@ -576,18 +594,11 @@ export class StackWalker {
     if (frame >= this.#windowStart && frame + size <= this.#windowEnd) {
       return this.#windowOffset + frame - this.#windowStart;
     }
-    const end = frame + size;
-    // Below the frame may be unmapped: fall back to its page, then to the frame alone.
-    let start = Math.max(end - WINDOW, 0);
-    if (this.#memory.read(start, end - start, this.#window) !== end - start) {
-      start = frame - (frame % PAGE);
-      if (this.#memory.read(start, end - start, this.#window) !== end - start) {
-        start = frame;
-        if (this.#memory.read(start, size, this.#window) !== size) return -1;
-      }
-    }
+    const first = Math.max(frame + size - WINDOW, 0);
+    const start = this.#readAround(frame, size, first, frame + size - first, this.#window);
+    if (start < 0) return -1;
     this.#windowStart = start;
-    this.#windowEnd = end;
+    this.#windowEnd = start + this.#readLength;
     this.#windowView = this.#window.view;
     this.#windowOffset = 0;
     return frame - start;
@@ -606,9 +617,10 @@ export class StackWalker {
 
   /**
    * Resolves the walked frames into code objects and lines, dropping shim
-   * frames, and reads the pointer at `watch` in the same call. TORN if a code object could not be read (its frame was reused
-   * while we walked) or, up to 3.10, if the outermost frame belongs to a
-   * generator (its back link was cleared when it yielded).
+   * frames, and reads the pointer at `watch` in the same call. TORN if a
+   * code object could not be read (its frame was reused while we walked)
+   * or, up to 3.10, if the outermost frame belongs to a generator (its back
+   * link was cleared when it yielded).
    */
   #resolve(out: ThreadSample, watch: number): number {
     const n = out.walked;

@@ -29,9 +29,12 @@
  *   (a 3.14 development snapshot of `internal/pycore_debug_offsets.h`) and at
  *   01d08a8591927f382e1f82e4543c86f3e6404ed3 (an earlier one, with 3.13's
  *   field list).
+ * - **[H315]** CPython 3.15.2's headers as shipped in Debian's
+ *   `libpython3.15-dev` 3.15.2-1: the same files as [H314], plus
+ *   `internal/pycore_interp_structs.h` and `internal/pycore_gil.h`.
  * - **[B313]**, **[B315]** The blocks in Debian's `libpython3.13` 3.13.18-1
- *   (the 3.13 shape, 584 bytes) and `libpython3.15` 3.15.2-1 (888 bytes, a
- *   different shape: see {@link NEWEST_KNOWN_MINOR}).
+ *   (the 3.13 shape, 584 bytes) and `libpython3.15` 3.15.2-1 (the 3.15
+ *   shape, 888 bytes).
  *
  * Not read: the `v3.14.0` tag itself (commit ebf955df7a89…). No stored copy
  * of these files at that commit was available and the repository was too
@@ -40,10 +43,12 @@
  * (pycore_runtime_structs.h, [H314]); so 3.14.0 – 3.14.9 rely on that
  * promise, and only 3.14.10 was checked.
  *
- * Still unverified: no 3.14 process was walked live (the only 3.14 binary
- * found needs a newer glibc than this machine has); which 3.14 pre-releases
- * shipped the development variant (section 7 of the spec); debug
- * (`Py_DEBUG`, `Py_STACKREF_DEBUG`) and free-threaded builds (rejected below).
+ * Walked live by the tests: Debian sid's 3.14.10 and 3.15.2, each as the
+ * release build, the `Py_DEBUG` build (`python3.X-dbg`, whose blocks carry
+ * its own larger sizes and offsets, so nothing here changes for it) and the
+ * `-nopie` build (tests/pythons/debian.sh fetches them). Still unverified:
+ * which 3.14 pre-releases shipped the development variant, and
+ * `Py_STACKREF_DEBUG` builds; free-threaded builds are rejected below.
  *
  * @module
  */
@@ -55,19 +60,17 @@ import { u64 } from "../bytes.ts";
 /** `"xdebugpy"`, the first 8 bytes of the block. */
 export const DEBUG_COOKIE = "xdebugpy";
 
-/** Bytes to read to cover the largest known block (3.14: 760). */
-export const DEBUG_OFFSETS_SIZE = 760;
+/** Bytes to read to cover the largest known block (3.15: 888). */
+export const DEBUG_OFFSETS_SIZE = 888;
 
 /**
- * The newest minor version whose block shape is known (3.14). Newer versions
+ * The newest minor version whose block shape is known (3.15). Newer versions
  * are read with its shape after a plausibility check, and
- * {@link debugOffsetsWarning} gives the caller a warning to print. CPython
- * 3.15.2's block ([B315]) does not have the 3.14 shape (its `thread_state`
- * gained 7 fields, a new `err_stackitem` section follows it, `type_object`,
- * `unicode_object` and `gc` grew and `heap_type_object` is new), so the
- * plausibility check rejects it rather than let it be misread.
+ * {@link debugOffsetsWarning} gives the caller a warning to print. A newer
+ * block whose shape changed the way 3.15's did against 3.14's (fields added
+ * in the middle) fails that check and is reported rather than misread.
  */
-export const NEWEST_KNOWN_MINOR = 14;
+export const NEWEST_KNOWN_MINOR = 15;
 
 /** Austin's own warning for a version it does not know (austin-behaviour.md 9.1). */
 export const UNSUPPORTED_VERSION_WARNING =
@@ -216,6 +219,58 @@ const SHAPE_314: Shape = [
   ]],
 ];
 
+/**
+ * 3.15, 888 bytes: checked field by field against `struct _Py_DebugOffsets`
+ * in [H315] `pycore_debug_offsets.h` and against the block of the real
+ * 3.15.2 build ([B315]). Against 3.14: `thread_state` gained `base_frame`,
+ * `last_profiled_frame` and `last_profiled_frame_seq` after `current_frame`
+ * and `holds_gil`, `gil_requested`, `current_exception`, `exc_state` after
+ * `status`; a sizeless `err_stackitem` section follows it; `type_object`
+ * gained `tp_basicsize` and `tp_dictoffset`; a `heap_type_object` section
+ * follows it; `unicode_object` gained `compactunicodeobject_size` and `gc`
+ * gained `frame`, `generation_stats_size` and `generation_stats`.
+ */
+const SHAPE_315: Shape = [
+  SHAPE_314[0],
+  SHAPE_314[1],
+  ["thread_state", [
+    "size",
+    "prev",
+    "next",
+    "interp",
+    "current_frame",
+    "base_frame",
+    "last_profiled_frame",
+    "last_profiled_frame_seq",
+    "thread_id",
+    "native_thread_id",
+    "datastack_chunk",
+    "status",
+    "holds_gil",
+    "gil_requested",
+    "current_exception",
+    "exc_state",
+  ]],
+  ["err_stackitem", ["exc_value"]],
+  SHAPE_314[3],
+  SHAPE_314[4],
+  SHAPE_314[5],
+  ["type_object", [...SHAPE_314[6][1], "tp_basicsize", "tp_dictoffset"]],
+  ["heap_type_object", ["size", "ht_cached_keys"]],
+  SHAPE_314[7],
+  SHAPE_314[8],
+  SHAPE_314[9],
+  SHAPE_314[10],
+  SHAPE_314[11],
+  SHAPE_314[12],
+  SHAPE_314[13],
+  ["unicode_object", [...SHAPE_314[14][1], "compactunicodeobject_size"]],
+  ["gc", [...SHAPE_314[15][1], "frame", "generation_stats_size", "generation_stats"]],
+  SHAPE_314[16],
+  SHAPE_314[17],
+  SHAPE_314[18],
+];
+
 /** Fields of the 3.14 shape that the development snapshot [DEV] lacks. */
 const NOT_IN_314_DEV = new Set([
   "interpreter_state.code_object_generation",
@@ -248,10 +303,16 @@ const SHAPE_314_DEV: Shape = SHAPE_314
 const PRE_RELEASE_SHAPES: ReadonlyMap<number, readonly Shape[]> = new Map([
   [13, [SHAPE_313]],
   [14, [SHAPE_314, SHAPE_314_DEV, SHAPE_313]],
+  // 3.15's pre-releases are not known here: the final shape, or 3.14's.
+  [15, [SHAPE_315, SHAPE_314]],
 ]);
 
 /** The shape of each final minor version. */
-const SHAPES: ReadonlyMap<number, Shape> = new Map([[13, SHAPE_313], [14, SHAPE_314]]);
+const SHAPES: ReadonlyMap<number, Shape> = new Map([
+  [13, SHAPE_313],
+  [14, SHAPE_314],
+  [15, SHAPE_315],
+]);
 
 /** `PY_RELEASE_LEVEL_FINAL`, the release level (bits 4-7 of PY_VERSION_HEX) of a release. */
 const RELEASE_LEVEL_FINAL = 0xf;
@@ -281,7 +342,7 @@ const MAX_STRUCT_SIZE = 16 * 1024 * 1024;
  * can. Used where the shape is a guess (a pre-release, or a version newer
  * than the newest known): a changed layout is then reported rather than
  * misread. The checks hold for every real block seen (3.13.0, 3.13.18,
- * 3.14.10) and fail for 3.15.2's block read with the 3.14 shape.
+ * 3.14.10, 3.15.2) and fail for 3.15.2's block read with the 3.14 shape.
  */
 function implausible(shape: Shape, f: Map<string, number>): string | null {
   for (const [section, fields] of shape) {
@@ -289,6 +350,8 @@ function implausible(shape: Shape, f: Map<string, number>): string | null {
     const size = f.get(`${section}.size`) as number;
     if (size <= 0 || size > MAX_STRUCT_SIZE) return `${section}.size is ${size}`;
     for (const field of fields.slice(1)) {
+      // `asciiobject_size`, `generation_stats_size` and the like are sizes, not offsets.
+      if (field.endsWith("_size")) continue;
       const value = f.get(`${section}.${field}`) as number;
       if (value >= size) return `${section}.${field} (${value}) is not inside its size (${size})`;
     }
@@ -451,8 +514,11 @@ export function layoutFromDebugOffsets(bytes: Uint8Array): Layout {
   // both declare `interned:2, kind:3, compact:1, ascii:1,
   // statically_allocated:1` for GIL builds (a free-threaded build makes
   // `interned` a whole byte and moves the rest up by 6).
-  // sizeof(PyCompactUnicodeObject) = sizeof(PyASCIIObject) + utf8_length + utf8.
+  // sizeof(PyCompactUnicodeObject): in the block from 3.15; before it,
+  // sizeof(PyASCIIObject) + utf8_length + utf8. A legacy string's `data.any`
+  // follows its PyCompactUnicodeObject (3.13 – 3.15 `cpython/unicodeobject.h`).
   const asciiSize = get("unicode_object.asciiobject_size");
+  const compactSize = f.get("unicode_object.compactunicodeobject_size") ?? asciiSize + 16;
   return {
     version,
     runtime: {
@@ -499,8 +565,8 @@ export function layoutFromDebugOffsets(bytes: Uint8Array): Layout {
       unicodeLength: get("unicode_object.length"),
       unicodeState: get("unicode_object.state"),
       asciiData: asciiSize,
-      compactData: asciiSize + 16,
-      legacyData: asciiSize + 16,
+      compactData: compactSize,
+      legacyData: compactSize,
     },
     lineFormat: "locations",
     checkCodeType: true,

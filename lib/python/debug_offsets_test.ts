@@ -157,7 +157,7 @@ Deno.test({
   ignore: skip313 !== undefined,
   fn: async () => {
     const bytes = await readLiveBlock();
-    assert.equal(bytes.length, 760);
+    assert.equal(bytes.length, DEBUG_OFFSETS_SIZE);
     assert.equal(hasDebugCookie(bytes), true);
     assert.deepEqual(debugOffsetsVersion(bytes), { major: 3, minor: 13, micro: 0 });
     // A few raw fields of section 7, to be sure the block read is the real one.
@@ -596,6 +596,43 @@ const HEADER_313: [string, string[]][] = HEADER_314_DEV
     fields.filter((f) => !["threads_main", "stackpointer"].includes(f)),
   ]);
 
+/**
+ * `struct _Py_DebugOffsets` of 3.15.2's `internal/pycore_debug_offsets.h`
+ * (Debian's libpython3.15-dev 3.15.2-1): 3.14's with the fields it added.
+ */
+const HEADER_315: [string, string[]][] = HEADER_314.flatMap(
+  ([section, fields]): [string, string[]][] => {
+    switch (section) {
+      case "thread_state":
+        return [
+          [section, [
+            ...fields.slice(0, 5),
+            "base_frame",
+            "last_profiled_frame",
+            "last_profiled_frame_seq",
+            ...fields.slice(5),
+            "holds_gil",
+            "gil_requested",
+            "current_exception",
+            "exc_state",
+          ]],
+          ["err_stackitem", ["exc_value"]],
+        ];
+      case "type_object":
+        return [
+          [section, [...fields, "tp_basicsize", "tp_dictoffset"]],
+          ["heap_type_object", ["size", "ht_cached_keys"]],
+        ];
+      case "unicode_object":
+        return [[section, [...fields, "compactunicodeobject_size"]]];
+      case "gc":
+        return [[section, [...fields, "frame", "generation_stats_size", "generation_stats"]]];
+      default:
+        return [[section, fields]];
+    }
+  },
+);
+
 function fieldNames(header: [string, string[]][]): string[] {
   return header.flatMap(([section, fields]) => fields.map((f) => `${section}.${f}`));
 }
@@ -701,9 +738,10 @@ const REAL_31410 = [
 ];
 
 /**
- * The first 92 u64 values after the head of the 888-byte block of Debian's
- * libpython3.15.so.1.0 (3.15.2-1, version 0x030f02f0): what a reader of
- * DEBUG_OFFSETS_SIZE bytes gets from a 3.15 target.
+ * The 108 u64 values after the head of the 888-byte block of Debian's 3.15.2
+ * (3.15.2-1, version 0x030f02f0, free_threaded 0), as a live `python3.15`
+ * holds it at `_PyRuntime`; the first 92 are also those of the `.PyRuntime`
+ * section of its libpython3.15.so.1.0.
  */
 const REAL_3152 = [
   346568,
@@ -798,6 +836,22 @@ const REAL_3152 = [
   40,
   56,
   176,
+  112,
+  120,
+  1120,
+  104,
+  160,
+  24,
+  72,
+  67,
+  0,
+  8,
+  24,
+  344,
+  8028,
+  0,
+  4,
+  512,
 ];
 
 /** A block of DEBUG_OFFSETS_SIZE bytes holding `values` from offset 24 on. */
@@ -857,12 +911,69 @@ function assertLayout31410(layout: Layout): void {
   assert.equal(layout.lineFormat, "locations");
 }
 
-Deno.test("the 3.14 header's field order spans 760 bytes; the dev snapshot 712, 3.13's 584", () => {
+Deno.test("the header field orders span 888 (3.15), 760 (3.14), 712 (dev) and 584 (3.13) bytes", () => {
+  assert.equal(24 + 8 * fieldNames(HEADER_315).length, 888);
   assert.equal(24 + 8 * fieldNames(HEADER_314).length, 760);
   assert.equal(24 + 8 * fieldNames(HEADER_314_DEV).length, 712);
   assert.equal(24 + 8 * fieldNames(HEADER_313).length, 584);
   assert.equal(REAL_31410.length, fieldNames(HEADER_314).length);
-  assert.equal(DEBUG_OFFSETS_SIZE, 760);
+  assert.equal(REAL_3152.length, fieldNames(HEADER_315).length);
+  assert.equal(DEBUG_OFFSETS_SIZE, 888);
+});
+
+/** The walker's fields of a 3.15.2 target. */
+function assertLayout3152(layout: Layout): void {
+  assert.deepEqual(layout.version, { major: 3, minor: 15, micro: 2 });
+  assert.equal(layout.runtime.interpretersHead, 936);
+  assert.equal(layout.interpreter.id, 7272);
+  assert.equal(layout.interpreter.next, 7264);
+  assert.equal(layout.interpreter.threadsHead, 7336);
+  assert.equal(layout.interpreter.gcCollecting, 7400 + 112);
+  assert.equal(layout.interpreter.cevalGil, 16);
+  assert.equal(layout.gil.lastHolder, 7744 - 7736);
+  assert.equal(layout.gil.locked, 7752 - 7736);
+  assert.equal(layout.thread.next, 8);
+  assert.equal(layout.thread.interp, 16);
+  assert.equal(layout.thread.currentFrame, 72);
+  assert.equal(layout.thread.threadId, 176);
+  assert.equal(layout.thread.nativeThreadId, 184);
+  assert.equal(layout.thread.status, 32);
+  assert.ok(layout.thread.size >= 192);
+  assert.equal(layout.interpreterFrame.size, 88);
+  assert.equal(layout.interpreterFrame.previous, 8);
+  assert.equal(layout.interpreterFrame.code, 0);
+  assert.equal(layout.interpreterFrame.instrPtr, 56);
+  assert.equal(layout.interpreterFrame.owner, 74);
+  assert.equal(layout.interpreterFrame.shimOwnerMin, 3);
+  assert.equal(layout.interpreterFrame.taggedCode, true);
+  assert.equal(layout.code.filename, 112);
+  assert.equal(layout.code.name, 120);
+  assert.equal(layout.code.qualname, 128);
+  assert.equal(layout.code.lineTable, 136);
+  assert.equal(layout.code.firstLineNo, 68);
+  assert.equal(layout.code.codeAdaptive, 208);
+  assert.equal(layout.strings.bytesData, 32);
+  assert.equal(layout.strings.unicodeState, 32);
+  assert.equal(layout.strings.unicodeLength, 16);
+  assert.equal(layout.strings.asciiData, 40);
+  // From the block's own compactunicodeobject_size.
+  assert.equal(layout.strings.compactData, 56);
+  assert.equal(layout.strings.legacyData, 56);
+  assert.equal(layout.checkCodeType, true);
+  assert.equal(layout.lineFormat, "locations");
+}
+
+Deno.test("the real 3.15.2 block gives the 3.15.2 layout and no warning", () => {
+  const bytes = blockOf(0x030f02f0, REAL_3152);
+  assert.deepEqual(debugOffsetsVersion(bytes), { major: 3, minor: 15, micro: 2 });
+  const layout = layoutFromDebugOffsets(bytes);
+  assertLayout3152(layout);
+  assert.equal(debugOffsetsWarning(layout.version), null);
+  // A 3.15 pre-release with the final layout reads the same.
+  assertLayout3152({
+    ...layoutFromDebugOffsets(blockOf(0x030f00b1, REAL_3152)),
+    version: layout.version,
+  });
 });
 
 Deno.test("a block built by the 3.14 header's field order is read field by field", () => {
@@ -968,38 +1079,39 @@ Deno.test("a final 3.14 release trusts the 3.14 shape without the plausibility c
 // ---------------------------------------------------------------------------
 // Versions newer than the newest known one
 
-Deno.test("debugOffsetsWarning warns only for versions newer than 3.14", () => {
-  assert.equal(NEWEST_KNOWN_MINOR, 14);
+Deno.test("debugOffsetsWarning warns only for versions newer than 3.15", () => {
+  assert.equal(NEWEST_KNOWN_MINOR, 15);
   assert.equal(
     UNSUPPORTED_VERSION_WARNING,
     "Unsupported Python version detected. Austin might not work as expected.",
   );
-  for (const minor of [13, 14]) {
+  for (const minor of [13, 14, 15]) {
     assert.equal(debugOffsetsWarning({ major: 3, minor, micro: 0 }), null);
   }
-  for (const [major, minor] of [[3, 15], [3, 16], [3, 40], [4, 0]]) {
+  for (const [major, minor] of [[3, 16], [3, 17], [3, 40], [4, 0]]) {
     assert.equal(debugOffsetsWarning({ major, minor, micro: 1 }), UNSUPPORTED_VERSION_WARNING);
   }
 });
 
-Deno.test("a 3.15 block in the 3.14 layout gives a layout and a warning, not an error", () => {
-  for (const version of [0x030f00f0, 0x030f00a1, 0x031002f0]) {
-    const bytes = blockOf(version, REAL_31410);
+Deno.test("a 3.16 block in the 3.15 layout gives a layout and a warning, not an error", () => {
+  for (const version of [0x031000f0, 0x031000a1, 0x031102f0]) {
+    const bytes = blockOf(version, REAL_3152);
     const layout = layoutFromDebugOffsets(bytes);
     assert.deepEqual(layout.version, debugOffsetsVersion(bytes));
-    assertLayout31410({ ...layout, version: { major: 3, minor: 14, micro: 10 } });
+    assertLayout3152({ ...layout, version: { major: 3, minor: 15, micro: 2 } });
     assert.equal(debugOffsetsWarning(layout.version), UNSUPPORTED_VERSION_WARNING);
   }
 });
 
-Deno.test("the real 3.15.2 block, whose layout changed, is reported rather than misread", () => {
-  const bytes = blockOf(0x030f02f0, REAL_3152);
-  assert.deepEqual(debugOffsetsVersion(bytes), { major: 3, minor: 15, micro: 2 });
+Deno.test("a newer block whose layout changed is reported rather than misread", () => {
+  // 3.15 added fields in the middle of 3.14's block; a 3.16 that does the
+  // same is caught the way 3.15.2's block read in the 3.14 layout was.
+  const bytes = blockOf(0x031002f0, REAL_31410);
   assert.throws(
     () => layoutFromDebugOffsets(bytes),
     (e: unknown) =>
       e instanceof DebugOffsetsError &&
-      e.message.startsWith("Python 3.15 is newer than 3.14 and its _Py_DebugOffsets layout") &&
+      e.message.startsWith("Python 3.16 is newer than 3.15 and its _Py_DebugOffsets layout") &&
       !e.message.includes("\n"),
   );
   assert.equal(debugOffsetsWarning(debugOffsetsVersion(bytes)), UNSUPPORTED_VERSION_WARNING);

@@ -2,7 +2,9 @@
  * The texts that austin-deno prints for `--help`, `--usage` (and no arguments at
  * all) and `--version` (spec: austin-behaviour.md, section 3.1). They are Austin
  * 3.7.0's texts, as glibc's argp lays them out, with the austin-deno options
- * `-a/--alt-format` and `-e/--exclude-empty` added in argp's order.
+ * `-a/--alt-format` and `-e/--exclude-empty` and Austin 4's `-c/--cpu` (its
+ * name for `-s/--sleepless`, with Austin 4.0's help line) added in argp's
+ * order. argp sorts a lower-case short option before its upper-case twin.
  *
  * @module
  */
@@ -29,6 +31,7 @@ const HELP_BODY =
   "  -b, --binary               Emit data in the MOJO binary format. See\n" +
   "                             https://github.com/P403n1x87/austin/wiki/The-MOJO-file-format\n" +
   "                             for more details.\n" +
+  "  -c, --cpu                  Sample on-CPU stacks only.\n" +
   "  -C, --children             Attach to child processes.\n" +
   "  -e, --exclude-empty        Do not output samples of threads with no frame\n" +
   "                             stacks.\n" +
@@ -76,12 +79,13 @@ const ARGS_DOC = "command [ARG...]";
 
 /** The option part of the full usage text, in argp's order. */
 const USAGE_OPTIONS: readonly UsagePiece[] = [
-  flow(" [-abCefgmPs?V]"),
+  flow(" [-abcCefgmPs?V]"),
   ...["[-h n_mb]", "[-i n_us]", "[-o FILE]", "[-p PID]", "[-t n_ms]", "[-w PID]", "[-x n_sec]"]
     .map(unit),
   ...[
     "alt-format",
     "binary",
+    "cpu",
     "children",
     "exclude-empty",
     "full",
@@ -163,8 +167,8 @@ export const HELP_TEXT: string = "Usage: austin [OPTION...] command [ARG...]\n" 
 
 /** The exact `austin --usage` output of austin-deno (also printed for no arguments). */
 export const USAGE_TEXT: string =
-  "Usage: austin [-abCefgmPs?V] [-h n_mb] [-i n_us] [-o FILE] [-p PID] [-t n_ms]\n" +
-  "            [-w PID] [-x n_sec] [--alt-format] [--binary] [--children]\n" +
+  "Usage: austin [-abcCefgmPs?V] [-h n_mb] [-i n_us] [-o FILE] [-p PID] [-t n_ms]\n" +
+  "            [-w PID] [-x n_sec] [--alt-format] [--binary] [--cpu] [--children]\n" +
   "            [--exclude-empty] [--full] [--gc] [--heap=n_mb] [--interval=n_us]\n" +
   "            [--memory] [--output=FILE] [--pid=PID] [--pipe] [--sleepless]\n" +
   "            [--timeout=n_ms] [--where=PID] [--exposure=n_sec] [--help]\n" +

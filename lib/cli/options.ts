@@ -119,14 +119,21 @@ interface OptionSpec {
   readonly arg: ArgKind;
   /** `true` for argp's own options, which Austin's callback never sees. */
   readonly builtin: boolean;
+  /**
+   * `true` for the options Austin 3.x never had (Austin 4's spellings and
+   * austin-deno's own): an abbreviation that names one of Austin's options
+   * too keeps its Austin 3.7 meaning (`--c` is `--children`, `--f` `--full`).
+   */
+  readonly added: boolean;
 }
 
-const opt = (name: string, short: string | null, arg: ArgKind, builtin = false): OptionSpec => ({
-  name,
-  short,
-  arg,
-  builtin,
-});
+const opt = (
+  name: string,
+  short: string | null,
+  arg: ArgKind,
+  builtin = false,
+  added = false,
+): OptionSpec => ({ name, short, arg, builtin, added });
 
 /**
  * Every option in argp's order: Austin's table (with `-a` and `-e` where Austin
@@ -151,8 +158,10 @@ const OPTIONS: readonly OptionSpec[] = [
   opt("gc", "g", "none"),
   opt("heap", "h", "required"),
   opt("binary", "b", "none"),
+  // Austin 4's name for -s/--sleepless.
+  opt("cpu", "c", "none", false, true),
   // austin-deno: picture formats (long option only, not in argp's help texts).
-  opt("format", null, "required"),
+  opt("format", null, "required", false, true),
   opt("help", "?", "none", true),
   opt("usage", null, "none", true),
   opt("program-name", null, "required", true),
@@ -281,7 +290,9 @@ class Getopt {
     this.nextchar = "";
     let spec = OPTIONS.find((o) => o.name === name);
     if (spec === undefined) {
-      const candidates = OPTIONS.filter((o) => o.name.startsWith(name));
+      let candidates = OPTIONS.filter((o) => o.name.startsWith(name));
+      const austins = candidates.filter((o) => !o.added);
+      if (candidates.length > 1 && austins.length === 1) candidates = austins;
       if (candidates.length > 1) {
         const list = candidates.map((o) => ` '--${o.name}'`).join("");
         return this.error(`option '--${text}' is ambiguous; possibilities:${list}`);
@@ -429,6 +440,7 @@ const SWITCHES: Readonly<Record<string, Switch>> = {
   "alt-format": "altFormat",
   "exclude-empty": "excludeEmpty",
   sleepless: "sleepless",
+  cpu: "sleepless",
   memory: "memory",
   full: "full",
   children: "children",

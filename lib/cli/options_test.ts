@@ -86,11 +86,18 @@ const AUSTIN_HELP = "Usage: austin [OPTION...] command [ARG...]\n" +
   "\n" +
   "Report bugs to <https://github.com/P403n1x87/austin/issues>.\n";
 
-/** austin-deno's help: Austin's with the `-a` and `-e` entries inserted (section 3.1). */
+/**
+ * austin-deno's help: Austin's with the `-a` and `-e` entries (section 3.1)
+ * and Austin 4.0's `-c, --cpu` line inserted.
+ */
 const DENO_HELP = AUSTIN_HELP
   .replace(
     "  -b, --binary",
     "  -a, --alt-format           Alternative collapsed stack sample format.\n  -b, --binary",
+  )
+  .replace(
+    "  -C, --children",
+    "  -c, --cpu                  Sample on-CPU stacks only.\n  -C, --children",
   )
   .replace(
     "  -f, --full",
@@ -99,8 +106,8 @@ const DENO_HELP = AUSTIN_HELP
   );
 
 const DENO_USAGE =
-  "Usage: austin [-abCefgmPs?V] [-h n_mb] [-i n_us] [-o FILE] [-p PID] [-t n_ms]\n" +
-  "            [-w PID] [-x n_sec] [--alt-format] [--binary] [--children]\n" +
+  "Usage: austin [-abcCefgmPs?V] [-h n_mb] [-i n_us] [-o FILE] [-p PID] [-t n_ms]\n" +
+  "            [-w PID] [-x n_sec] [--alt-format] [--binary] [--cpu] [--children]\n" +
   "            [--exclude-empty] [--full] [--gc] [--heap=n_mb] [--interval=n_us]\n" +
   "            [--memory] [--output=FILE] [--pid=PID] [--pipe] [--sleepless]\n" +
   "            [--timeout=n_ms] [--where=PID] [--exposure=n_sec] [--help]\n" +
@@ -174,12 +181,12 @@ Deno.test("--program-name changes the name in help, usage and errors", () => {
 Deno.test("usage and Try line are laid out for long program names", () => {
   assert.equal(
     usageText("a-rather-long-program-name"),
-    "Usage: a-rather-long-program-name [-abCefgmPs?V] [-h n_mb] [-i n_us] [-o FILE]\n" +
-      "            [-p PID] [-t n_ms] [-w PID] [-x n_sec] [--alt-format] [--binary]\n" +
-      "            [--children] [--exclude-empty] [--full] [--gc] [--heap=n_mb]\n" +
-      "            [--interval=n_us] [--memory] [--output=FILE] [--pid=PID] [--pipe]\n" +
-      "            [--sleepless] [--timeout=n_ms] [--where=PID] [--exposure=n_sec]\n" +
-      "            [--help] [--usage] [--version] command [ARG...]\n",
+    "Usage: a-rather-long-program-name [-abcCefgmPs?V] [-h n_mb] [-i n_us]\n" +
+      "            [-o FILE] [-p PID] [-t n_ms] [-w PID] [-x n_sec] [--alt-format]\n" +
+      "            [--binary] [--cpu] [--children] [--exclude-empty] [--full] [--gc]\n" +
+      "            [--heap=n_mb] [--interval=n_us] [--memory] [--output=FILE]\n" +
+      "            [--pid=PID] [--pipe] [--sleepless] [--timeout=n_ms] [--where=PID]\n" +
+      "            [--exposure=n_sec] [--help] [--usage] [--version] command [ARG...]\n",
   );
   const name = "n".repeat(30);
   assert.deepEqual(
@@ -231,6 +238,7 @@ Deno.test("every switch, short and long", () => {
     ["-m", "--memory", "memory"],
     ["-P", "--pipe", "pipe"],
     ["-s", "--sleepless", "sleepless"],
+    ["-c", "--cpu", "sleepless"],
   ];
   for (const [short, long, field] of switches) {
     const want = expected({ [field]: true, command: ["python"] });
@@ -346,6 +354,18 @@ Deno.test("unambiguous prefixes of long options", () => {
     binary: true,
   });
   assert.deepEqual(run(["--pid", "5"]).pid, 5);
+});
+
+Deno.test("Austin 4's -c/--cpu is -s; 3.7's abbreviations keep their meaning", () => {
+  assert.deepEqual(run(["-c", "python"]), expected({ sleepless: true, command: ["python"] }));
+  assert.deepEqual(run(["-ci", "1ms", "python"]), run(["-si", "1ms", "python"]));
+  assert.deepEqual(run(["--cp", "python"]).sleepless, true);
+  // `--c` named only --children in Austin 3.7, `--f` only --full.
+  assert.deepEqual(run(["--c", "python"]), expected({ children: true, command: ["python"] }));
+  assert.deepEqual(run(["--f", "python"]), expected({ full: true, command: ["python"] }));
+  assert.deepEqual(run(["--fo=speedscope", "python"]).format, "speedscope");
+  // Austin 4's other change of a default (MOJO output) is not taken.
+  assert.equal(run(["python"]).binary, false);
 });
 
 Deno.test("ambiguous prefixes list the candidates in argp's order", () => {

@@ -277,7 +277,12 @@ class ThreadStats {
   readonly #buffer = new Uint8Array(new ArrayBuffer(512));
   readonly #path = new Uint8Array(64);
 
-  /** True unless the thread's state is `R`; a thread we cannot read counts as idle. */
+  /**
+   * True unless the thread's state is `R`; a thread we cannot read counts as
+   * idle. The state follows the LAST `)` of the line, the end of the thread's
+   * name (Austin takes the first, which misreads every thread that Python 3.14+
+   * names `Thread-N (target)`).
+   */
   idle(pid: number, tid: number): boolean {
     const c = libc();
     let fd = this.#fds.get(tid);
@@ -299,9 +304,8 @@ class ThreadStats {
       return true;
     }
     const b = this.#buffer;
-    // Austin takes the first ')' (a thread name with ')' misleads it; kept on purpose).
-    let i = b.indexOf(41); // ')'
-    if (i < 0 || i >= n) return true;
+    let i = b.lastIndexOf(41, n - 1); // ')'
+    if (i < 0) return true;
     i++;
     while (i < n && b[i] === 32) i++;
     return b[i] !== 82; // 'R'

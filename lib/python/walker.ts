@@ -32,6 +32,14 @@ const MAX_INTERPRETERS = 256;
 const MAX_RETRIES = 25;
 const SURE_MS = 0.2;
 const RETRY_MS = 1;
+
+/**
+ * The first address above x86-64's and arm64's 47-bit user space: no frame
+ * pointer can be at or above it. A thread state that holds one as its top
+ * frame was freed while it was read (a `Py_DEBUG` build fills freed memory
+ * with 0xDD bytes): its thread has ended.
+ */
+const USER_SPACE_END = 2 ** 47;
 /** Thread states of the first interpreter read with each pass's first read. */
 const PREFETCH_THREADS = 16;
 /** Outcomes of a frame walk. */
@@ -389,6 +397,11 @@ export class StackWalker {
       if (walk !== TORN && watched >= 0 && watched === frame) break;
       const top = fresh && watched >= 0 ? watched : this.#currentFrame(ts);
       if (walk !== TORN && (top === frame || this.#stillCalling(frame))) break;
+      if (top >= USER_SPACE_END) {
+        // No sample, like a thread state without a live thread.
+        out.threadId = 0;
+        break;
+      }
       if (attempt === 0) started = performance.now();
       const elapsed = performance.now() - started;
       // (Up to 3.10 a walk can always be confirmed in time: no need.)

@@ -54,7 +54,7 @@ const THREADS = 8;
 const WARMUP = 0.5;
 const POLL_MS = 50;
 const LONG_REPORT_S = 30;
-const EXTRA_VERSIONS = [8, 12, 13];
+const EXTRA_VERSIONS = [8, 12, 13, 14, 15];
 
 const USAGE = `usage: deno task bench [--python PATH] [--runs N] [--seconds N]
                        [--against CMD] [--all-versions] [--long SECONDS]`;

@@ -8,7 +8,13 @@
 
 import assert from "node:assert/strict";
 import { austin, markers, metadata, samples, sleep, stackOf, TARGETS } from "./austin.ts";
-import { atLeast, type Interpreter, interpreters } from "./interpreters.ts";
+import {
+  atLeast,
+  commandFor,
+  executableFile,
+  type Interpreter,
+  interpreters,
+} from "./interpreters.ts";
 
 const NESTED = `${TARGETS}nested.py`;
 const M = markers(NESTED);
@@ -27,8 +33,15 @@ function which(name: string): string | null {
 const OBJCOPY = which("objcopy");
 const UNSHARE = which("unshare");
 
-/** The libpython a pyenv interpreter loads, or null for a static build. */
+/**
+ * The libpython an interpreter loads (pyenv's, or sid's for its `-shared`
+ * launchers), as this process sees it, or null for a static build.
+ */
 function libpythonOf(py: Interpreter): string | null {
+  if (py.root !== undefined) {
+    if (!py.root.exe.endsWith("-shared")) return null;
+    return `${py.root.dir}/usr/lib/x86_64-linux-gnu/libpython${py.major}.${py.minor}.so.1.0`;
+  }
   const lib = py.path.replace(/\/bin\/[^/]+$/, "/lib");
   try {
     for (const entry of Deno.readDirSync(lib)) {
@@ -111,9 +124,11 @@ for (const py of STATIC) {
     const dir = await Deno.makeTempDir();
     try {
       const copy = `${dir}/python${py.major}.${py.minor}`;
-      await run(OBJCOPY, ["--strip-all", py.path, copy]);
+      await run(OBJCOPY, ["--strip-all", executableFile(py), copy]);
       const prefix = (await run(py.path, ["-c", "import sys; print(sys.prefix)"])).trim();
-      const result = await austin(["-i", "1ms", copy, NESTED, "1"], { PYTHONHOME: prefix });
+      const result = await austin(["-i", "1ms", ...commandFor(py, copy), NESTED, "1"], {
+        PYTHONHOME: prefix,
+      });
       assert.equal(result.code, 0, result.stderr);
       checkNested(result.stdout, NESTED);
     } finally {
@@ -144,8 +159,9 @@ for (const py of VENV) {
       const env = { LD_LIBRARY_PATH: `${venv}/lib` };
       const inNamespace = UNSHARE !== null && Deno.uid() === 0;
       if (!inNamespace) console.log("SKIP PID namespace: needs root and unshare");
-      target = new Deno.Command(inNamespace ? UNSHARE as string : python, {
-        args: inNamespace ? ["--pid", "--fork", python, ...args] : args,
+      const command = [...commandFor(py, python), ...args];
+      target = new Deno.Command(inNamespace ? UNSHARE as string : command[0], {
+        args: inNamespace ? ["--pid", "--fork", ...command] : command.slice(1),
         env,
         stdout: "null",
         stderr: "null",

@@ -1,20 +1,48 @@
 /**
  * Finds the CPython interpreters installed on this machine, for tests that
- * run real Python processes: pyenv's versions and the system's
- * `/usr/bin/python3.X`. Reports what it found and what it skipped.
+ * run real Python processes: pyenv's versions, the system's
+ * `/usr/bin/python3.X`, and Debian sid's 3.14 and 3.15 that
+ * `tests/pythons/debian.sh` unpacks into a root folder of their own.
+ * Reports what it found and what it skipped.
  *
  * @module
  */
 
 /** One interpreter found on the machine. */
 export interface Interpreter {
-  /** e.g. `pyenv 3.11.7` or `system 3.11`. */
+  /** e.g. `pyenv 3.11.7`, `system 3.11` or `sid 3.15 debug`. */
   label: string;
-  /** Absolute path of the executable. */
+  /**
+   * Absolute path of the executable to run. For an interpreter in a root
+   * folder of its own, a launcher that runs it there (see {@link root}).
+   */
   path: string;
   major: number;
   minor: number;
+  /**
+   * For Debian sid's interpreters: the root folder they run in (through
+   * `tests/pythons/chroot-python.sh`, with the host's `/tmp` and working
+   * directory bound inside it) and the executable's path inside it.
+   */
+  root?: { dir: string; exe: string };
 }
+
+/** Where `tests/pythons/debian.sh` puts its launchers and its root folder. */
+const SID_CACHE = new URL("./pythons/cache/", import.meta.url).pathname;
+
+/**
+ * The sid builds the tests run: each version's release build, its `Py_DEBUG`
+ * build, one `-nopie` build and the launchers that load libpython3.X.so.
+ */
+const SID_BUILDS: ReadonlyArray<[exe: string, label: string]> = [
+  ["python3.14", "sid 3.14"],
+  ["python3.14-dbg", "sid 3.14 debug"],
+  ["python3.14-nopie", "sid 3.14 nopie"],
+  ["python3.14-shared", "sid 3.14 shared"],
+  ["python3.15", "sid 3.15"],
+  ["python3.15-dbg", "sid 3.15 debug"],
+  ["python3.15-shared", "sid 3.15 shared"],
+];
 
 function versionOf(path: string): [number, number] | null {
   const m = /python(\d)\.(\d+)$/.exec(path);
@@ -68,6 +96,25 @@ export function allInterpreters(): Interpreter[] {
   } catch {
     // no /usr/bin
   }
+  const missing: string[] = [];
+  for (const [exe, label] of SID_BUILDS) {
+    const path = `${SID_CACHE}bin/${exe}`;
+    const v = /python(\d)\.(\d+)/.exec(exe) as RegExpExecArray;
+    if (!isExecutable(path) || Deno.uid() !== 0) {
+      missing.push(label);
+      continue;
+    }
+    const root = { dir: `${SID_CACHE}sid`, exe: `/usr/bin/${exe}` };
+    list.push({ label, path, major: Number(v[1]), minor: Number(v[2]), root });
+  }
+  if (missing.length > 0) {
+    console.log(
+      `[interpreters] skipped ${missing.join(", ")}: ` +
+        (Deno.uid() !== 0
+          ? "running them in their root folder needs root"
+          : "not fetched (tests/pythons/debian.sh fetches them)"),
+    );
+  }
   found = list;
   return list;
 }
@@ -95,6 +142,23 @@ export function interpreters(
     );
   }
   return chosen;
+}
+
+/** `tests/pythons/chroot-python.sh`, which runs an executable inside a root folder. */
+export const CHROOT_PYTHON = new URL("./pythons/chroot-python.sh", import.meta.url).pathname;
+
+/** The interpreter's executable file as this process sees it (inside its root, if any). */
+export function executableFile(i: Interpreter): string {
+  return i.root === undefined ? i.path : i.root.dir + i.root.exe;
+}
+
+/**
+ * The command that runs `exe` the way `i` runs: as it is, or inside `i`'s
+ * root folder, where `exe` is a path inside the root (the host's `/tmp` is
+ * bound at the same path there, so a copy made in a temporary folder works).
+ */
+export function commandFor(i: Interpreter, exe: string): string[] {
+  return i.root === undefined ? [exe] : [CHROOT_PYTHON, i.root.dir, exe];
 }
 
 /** True for versions at or above major.minor. */

@@ -40,8 +40,8 @@ const FIRST = INSTALLED.find((i) => i.label.startsWith("system") && i.major === 
 const SECOND =
   INSTALLED.find((i) => i.label.startsWith("pyenv") && /^3\.(8|9|10)$/.test(version(i))) ??
     INSTALLED.find((i) => i.major === 2);
-/** Versions whose layouts differ where the GIL holder is read: 2.7, 3.6, 3.8, 3.10–3.13. */
-const REPRESENTATIVE = ["2.7", "3.6", "3.8", "3.10", "3.11", "3.12", "3.13"];
+/** Versions whose layouts differ where the GIL holder is read: 2.7, 3.6, 3.8, 3.10–3.15. */
+const REPRESENTATIVE = ["2.7", "3.6", "3.8", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"];
 
 const ALL = interpreters("modes: -g (GC flag, every version)");
 const LAYOUTS = interpreters(
@@ -209,13 +209,14 @@ function onPath(program: string): string | null {
 // 1. CPU mode (-s).
 
 for (const py of ONE) {
-  Deno.test(`-s: idle samples dropped, busy ones kept [${py.label}]`, async () => {
+  Deno.test(`-s and -c: idle samples dropped, busy ones kept [${py.label}]`, async () => {
     const file = `${TARGETS}mixed.py`;
     const m = markers(file);
     const [wall, cpu, idle] = await Promise.all([
       austin(["-i", "5ms", py.path, file, "1.2"]),
       austin(["-s", "-i", "5ms", py.path, file, "1.2"]),
-      austin(["-si", "1ms", py.path, `${TARGETS}sleepy.py`, "1"]),
+      // Austin 4's spelling of -s.
+      austin(["-ci", "1ms", py.path, `${TARGETS}sleepy.py`, "1"]),
     ]);
     const napFrame = `${file}:nap:${m.get("nap")}`;
     const isNap = (l: string) => stackOf(l).endsWith(napFrame);
@@ -755,6 +756,7 @@ requires no instrumentation and has practically no impact on the tracee.
   -b, --binary               Emit data in the MOJO binary format. See
                              https://github.com/P403n1x87/austin/wiki/The-MOJO-file-format
                              for more details.
+  -c, --cpu                  Sample on-CPU stacks only.
   -C, --children             Attach to child processes.
   -e, --exclude-empty        Do not output samples of threads with no frame
                              stacks.
@@ -784,8 +786,8 @@ for any corresponding short options.
 Report bugs to <https://github.com/P403n1x87/austin/issues>.
 `;
 
-const USAGE = `Usage: austin [-abCefgmPs?V] [-h n_mb] [-i n_us] [-o FILE] [-p PID] [-t n_ms]
-            [-w PID] [-x n_sec] [--alt-format] [--binary] [--children]
+const USAGE = `Usage: austin [-abcCefgmPs?V] [-h n_mb] [-i n_us] [-o FILE] [-p PID] [-t n_ms]
+            [-w PID] [-x n_sec] [--alt-format] [--binary] [--cpu] [--children]
             [--exclude-empty] [--full] [--gc] [--heap=n_mb] [--interval=n_us]
             [--memory] [--output=FILE] [--pid=PID] [--pipe] [--sleepless]
             [--timeout=n_ms] [--where=PID] [--exposure=n_sec] [--help]

@@ -503,6 +503,11 @@ if (SUBINTERPRETERS.length === 0) {
   console.log("SKIP sub-interpreters: no Python 3.12 or later installed");
 }
 
+/** `text` as a regular expression that matches it literally. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
 /** Checks the samples of a subinterp.py run. */
 function checkSubinterpreters(lines: string[], pid: number): void {
   const file = `${TARGETS}subinterp.py`;
@@ -525,10 +530,16 @@ function checkSubinterpreters(lines: string[], pid: number): void {
   const spin = [m.get("main-spin") as number - 1, m.get("main-spin")];
   assert.ok(main.some((l) => spin.some((n) => stackOf(l).endsWith(`${file}:main_spin:${n}`))));
   // The OS thread that runs the sub-interpreter also has a thread state in the
-  // main interpreter, parked in run_string.
+  // main interpreter, parked in the call that runs it: the target's own `run`
+  // (and, from 3.14, concurrent.interpreters' Interpreter.exec), then C.
   const subTids = new Set(sub.map((l) => stackOf(l).split(";")[1].split(":")[1]));
   const inSub = `${file}:in_sub:${m.get("run-string")}`;
-  const parked = main.filter((l) => stackOf(l).endsWith(inSub));
+  const parkedIn = new RegExp(
+    `${escapeRegExp(inSub)};${
+      escapeRegExp(file)
+    }:run:\\d+(;[^;]*/concurrent/interpreters/__init__\\.py:Interpreter\\.exec:\\d+)?$`,
+  );
+  const parked = main.filter((l) => parkedIn.test(stackOf(l)) || stackOf(l).endsWith(inSub));
   assert.ok(parked.length > 0, `no T0 sample ending in ${inSub}`);
   const parkedTids = new Set(parked.map((l) => stackOf(l).split(";")[1].split(":")[1]));
   assert.ok([...subTids].some((t) => parkedTids.has(t)), "no tid under both T0 and T1");

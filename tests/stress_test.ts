@@ -97,8 +97,11 @@ function impossibility(frames: string[]): string | null {
   if (frames.length === 0) return null;
   const names = frames.map(functionOf);
   if (!isStressFrame(frames[0]) || names[0] !== "<module>") {
-    // Start-up imports from the interpreter, or the shutdown of threads.
-    if (/importlib|<frozen|site\.py/.test(frames[0]) || names[0] === "_shutdown") {
+    // Start-up imports from the interpreter (also through the codec search
+    // function that C calls at start-up), or the shutdown of threads.
+    const startUp = /importlib|<frozen|site\.py/.test(frames[0]) ||
+      /\/encodings\/__init__\.py:search_function:\d+$/.test(frames[0]);
+    if (startUp || names[0] === "_shutdown") {
       return frames.some(isStressFrame) ? "stress.py frames under start-up code" : null;
     }
     return "cut short: no <module> at the bottom";

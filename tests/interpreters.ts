@@ -144,6 +144,15 @@ export function interpreters(
   return chosen;
 }
 
+/**
+ * The release builds of the newest minor versions found (sid's 3.14 and
+ * 3.15 when fetched), which the tests that run one or two versions add.
+ */
+export function newestReleases(): Interpreter[] {
+  const sid = allInterpreters().filter((i) => /^sid 3\.\d+$/.test(i.label));
+  return sid.length > 0 ? sid : allInterpreters().slice(-1);
+}
+
 /** `tests/pythons/chroot-python.sh`, which runs an executable inside a root folder. */
 export const CHROOT_PYTHON = new URL("./pythons/chroot-python.sh", import.meta.url).pathname;
 

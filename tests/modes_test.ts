@@ -26,7 +26,7 @@ import {
   TARGETS,
   threadsOf,
 } from "./austin.ts";
-import { allInterpreters, type Interpreter, interpreters } from "./interpreters.ts";
+import { allInterpreters, type Interpreter, interpreters, newestReleases } from "./interpreters.ts";
 
 // ---------------------------------------------------------------------------
 // Which interpreters run which tests.
@@ -48,8 +48,16 @@ const LAYOUTS = interpreters(
   "modes: -m/-f (representative versions)",
   (i) => i.label.startsWith("system") || REPRESENTATIVE.includes(version(i)),
 );
+const NEWEST = newestReleases();
 const ONE = interpreters("modes: output format (one version)", (i) => i === FIRST);
-const TWO = interpreters("modes: output format (two versions)", (i) => i === FIRST || i === SECOND);
+const CPU = interpreters(
+  "modes: -s/-c (one version and the newest)",
+  (i) => i === FIRST || NEWEST.includes(i),
+);
+const TWO = interpreters(
+  "modes: output format (two versions and the newest)",
+  (i) => i === FIRST || i === SECOND || NEWEST.includes(i),
+);
 const PYTHON2 = interpreters(
   "modes: -a/-e (first 3.x and Python 2)",
   (i) => i === FIRST || (i.major === 2 && i === INSTALLED.find((j) => j.major === 2)),
@@ -208,7 +216,7 @@ function onPath(program: string): string | null {
 // ---------------------------------------------------------------------------
 // 1. CPU mode (-s).
 
-for (const py of ONE) {
+for (const py of CPU) {
   Deno.test(`-s and -c: idle samples dropped, busy ones kept [${py.label}]`, async () => {
     const file = `${TARGETS}mixed.py`;
     const m = markers(file);

@@ -23,7 +23,13 @@ import {
   startTarget,
   TARGETS,
 } from "./austin.ts";
-import { allInterpreters, atLeast, type Interpreter, interpreters } from "./interpreters.ts";
+import {
+  allInterpreters,
+  atLeast,
+  type Interpreter,
+  interpreters,
+  newestReleases,
+} from "./interpreters.ts";
 
 // ---------------------------------------------------------------------------
 // Interpreters
@@ -40,8 +46,16 @@ const ONE: Interpreter = pick(11) ?? ANY3[ANY3.length - 1] ?? allInterpreters()[
 const TWO: Interpreter | undefined = pick(13) ?? pick(12);
 
 const WHERE = interpreters("processes: where mode (-w)");
+const NEWEST = newestReleases();
 const SINGLE = interpreters("processes: version-independent scenarios", (i) => i === ONE);
-const MULTI = interpreters("processes: -C multiprocessing", (i) => i === ONE || i === TWO);
+const CHILDREN = interpreters(
+  "processes: -C, signals (one version and the newest)",
+  (i) => i === ONE || NEWEST.includes(i),
+);
+const MULTI = interpreters(
+  "processes: -C multiprocessing",
+  (i) => i === ONE || i === TWO || NEWEST.includes(i),
+);
 const SUBINTERPRETERS = interpreters(
   "processes: sub-interpreters (3.12+ only: _xxsubinterpreters / _interpreters)",
   (i) => atLeast(i, 3, 12),
@@ -235,7 +249,7 @@ const CANNOT_LAUNCH = "\n❌ Cannot launch the given command or it terminated to
 // ---------------------------------------------------------------------------
 // 1. Children mode (-C)
 
-for (const py of SINGLE) {
+for (const py of CHILDREN) {
   Deno.test(`-C: python child and python→bash→python grandchild [${py.label}]`, async () => {
     const file = `${TARGETS}children.py`;
     const nested = `${TARGETS}nested.py`;
@@ -569,7 +583,7 @@ for (const py of SUBINTERPRETERS) {
 // ---------------------------------------------------------------------------
 // 4. Signals and end of run (decision c)
 
-for (const py of SINGLE) {
+for (const py of CHILDREN) {
   const ending = `${TARGETS}ending.py`;
 
   for (

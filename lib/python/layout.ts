@@ -80,7 +80,7 @@ export interface InterpreterFrameOffsets {
   size: number;
   /** Owner values at or above this are shim frames to skip (256: none). */
   shimOwnerMin: number;
-  /** The code pointer is a tagged `_PyStackRef` (3.14): clear the low bits. */
+  /** The code pointer is a tagged `_PyStackRef` (3.14+): clear the low bits. */
   taggedCode: boolean;
 }
 

@@ -62,7 +62,7 @@ const BLOCK = 8192;
 /** Blocks kept during one walk. */
 const BLOCKS = 16;
 
-/** `FRAME_OWNED_BY_GENERATOR` (3.11–3.14). */
+/** `FRAME_OWNED_BY_GENERATOR` (3.11–3.15). */
 const OWNED_BY_GENERATOR = 1;
 
 /** True if an address appears twice among the first `n` of `addresses`. */

@@ -386,8 +386,11 @@ function probePython(command: string): Python | null {
       args: ["-c", "import sys; print(sys.executable); print('%d.%d.%d' % sys.version_info[:3])"],
       stderr: "null",
     }).outputSync();
-    const [path, version] = decoder.decode(out.stdout).trim().split("\n");
-    return out.success && path && version ? { path, version } : null;
+    const [executable, version] = decoder.decode(out.stdout).trim().split("\n");
+    // A path is run as it is: it may be a launcher (tests/pythons/cache/bin/…)
+    // whose interpreter's sys.executable is a path inside another root.
+    const path = command.includes("/") ? Deno.realPathSync(command) : executable;
+    return out.success && executable && version ? { path, version } : null;
   } catch {
     return null;
   }

@@ -234,18 +234,11 @@ const SHAPE_315: Shape = [
   SHAPE_314[0],
   SHAPE_314[1],
   ["thread_state", [
-    "size",
-    "prev",
-    "next",
-    "interp",
-    "current_frame",
+    ...SHAPE_314[2][1].slice(0, 5), // size … current_frame
     "base_frame",
     "last_profiled_frame",
     "last_profiled_frame_seq",
-    "thread_id",
-    "native_thread_id",
-    "datastack_chunk",
-    "status",
+    ...SHAPE_314[2][1].slice(5), // thread_id … status
     "holds_gil",
     "gil_requested",
     "current_exception",

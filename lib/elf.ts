@@ -6,6 +6,8 @@
  * name table are read when a file is opened; symbol tables and their string
  * tables are read on demand, and no file descriptor stays open between calls.
  * Addresses and offsets are plain numbers (user-space values are below 2^53).
+ * {@link elfFromBytes} reads an image held in memory the same way (the fuzzer's
+ * way in: there, a failure that is not an ElfError is not turned into one).
  *
  * @module
  */
@@ -147,11 +149,19 @@ interface ElfHeader {
   shstrndx: number;
 }
 
+/** Exact ranges of an image's bytes, or an ElfError. */
+interface Reader {
+  readonly path: string;
+  /** The size of the whole image in bytes. */
+  readonly size: number;
+  /** Reads exactly `size` bytes at `offset`, or throws ElfError. */
+  read(offset: number, size: number, what: string): Uint8Array;
+}
+
 /** An open file with its size, reading exact ranges or failing with ElfError. */
-class Reader {
+class FileReader implements Reader {
   constructor(readonly path: string, readonly file: Deno.FsFile, readonly size: number) {}
 
-  /** Reads exactly `size` bytes at `offset`, or throws ElfError. */
   read(offset: number, size: number, what: string): Uint8Array {
     checkRange(this.path, this.size, offset, size, what);
     const buf = new Uint8Array(size);
@@ -169,6 +179,27 @@ class Reader {
     }
     return buf;
   }
+}
+
+/** An image held in memory. */
+class BytesReader implements Reader {
+  readonly size: number;
+  constructor(readonly path: string, readonly bytes: Uint8Array) {
+    this.size = bytes.length;
+  }
+
+  read(offset: number, size: number, what: string): Uint8Array {
+    checkRange(this.path, this.size, offset, size, what);
+    return this.bytes.slice(offset, offset + size);
+  }
+}
+
+/** Runs a function with a reader over an image's bytes (a file is opened for the call). */
+type Source = <T>(fn: (reader: Reader) => T) => T;
+
+/** A name read from the file, as a message shows it: quoted, escaped and at most 40 characters. */
+function quote(name: string): string {
+  return JSON.stringify(name.length > 40 ? `${name.slice(0, 37)}...` : name);
 }
 
 /** Formats a number as 0x-prefixed hexadecimal. */
@@ -190,7 +221,12 @@ function checkRange(path: string, fileSize: number, offset: number, size: number
   }
 }
 
-/** Opens `path`, runs `fn` with a Reader and closes the file; OS errors become ElfError. */
+/**
+ * Opens `path`, runs `fn` with a Reader and closes the file. OS errors become
+ * ElfError, and so does any other failure, so that a file never ends a run
+ * with a stack trace (the in-memory path, {@link elfFromBytes}, leaves them
+ * alone, so that a fuzzer sees them).
+ */
 function withReader<T>(path: string, fn: (reader: Reader) => T): T {
   let file: Deno.FsFile;
   try {
@@ -199,7 +235,7 @@ function withReader<T>(path: string, fn: (reader: Reader) => T): T {
     throw new ElfError(path, `cannot open: ${errorMessage(e)}`, { cause: e });
   }
   try {
-    return fn(new Reader(path, file, file.statSync().size));
+    return fn(new FileReader(path, file, file.statSync().size));
   } catch (e) {
     if (e instanceof ElfError) throw e;
     throw new ElfError(path, `cannot read: ${errorMessage(e)}`, { cause: e });
@@ -404,6 +440,7 @@ class ElfFile implements ElfImage {
     readonly programHeaders: ProgramHeader[],
     readonly sections: SectionHeader[],
     private readonly fileSize: number,
+    private readonly source: Source,
   ) {
     this.hasSymtab = sections.some((s) => s.type === SHT_SYMTAB);
   }
@@ -420,7 +457,7 @@ class ElfFile implements ElfImage {
       this.sections.filter((s) => s.type === type)
     );
     if (total === 0 || tables.length === 0) return found;
-    withReader(this.path, (reader) => {
+    this.source((reader) => {
       for (const table of tables) {
         if (found.size === total) break;
         this.scanTable(reader, table, wanted, found, total);
@@ -439,17 +476,17 @@ class ElfFile implements ElfImage {
   ) {
     const strtab = this.sections[table.link];
     if (!strtab || strtab.type === SHT_NOBITS) {
-      throw new ElfError(this.path, `symbol table ${table.name} has no string table`);
+      throw new ElfError(this.path, `symbol table ${quote(table.name)} has no string table`);
     }
-    const symbols = reader.read(table.offset, table.size, `symbol table ${table.name}`);
-    const strings = reader.read(strtab.offset, strtab.size, `string table ${strtab.name}`);
+    const symbols = reader.read(table.offset, table.size, `symbol table ${quote(table.name)}`);
+    const strings = reader.read(strtab.offset, strtab.size, `string table ${quote(strtab.name)}`);
     const entsize = table.entsize >= SYM_SIZE ? table.entsize : SYM_SIZE;
     scanSymbols(symbols, entsize, strings, wanted, found, total);
   }
 
   readAt(offset: number, size: number): Uint8Array {
     checkRange(this.path, this.fileSize, offset, size, "read");
-    return withReader(this.path, (reader) => reader.read(offset, size, "read"));
+    return this.source((reader) => reader.read(offset, size, "read"));
   }
 
   readVirtual(vaddr: number, size: number): Uint8Array | undefined {
@@ -474,16 +511,9 @@ class ElfFile implements ElfImage {
   }
 }
 
-/**
- * Opens an ELF64 little-endian file and reads its headers; the file is closed again before
- * returning. Any path works, including `/proc/PID/root/...` and `/proc/PID/map_files/lo-hi`.
- *
- * @param path the executable or shared library
- * @returns the image; symbols and bytes are read from the file on demand
- * @throws {ElfError} if the file is unreadable, truncated, or not ELF64 little-endian
- */
-export function openElf(path: string): ElfImage {
-  return withReader(path, (reader) => {
+/** Reads the headers of the image `source` reads. */
+function readImage(path: string, source: Source): ElfImage {
+  return source((reader) => {
     if (reader.size < EHDR_SIZE) {
       throw new ElfError(path, `too short for an ELF64 header (${reader.size} bytes)`);
     }
@@ -493,8 +523,33 @@ export function openElf(path: string): ElfImage {
     );
     const programHeaders = readProgramHeaders(reader, header);
     const sections = readSections(reader, header);
-    return new ElfFile(path, header.type, programHeaders, sections, reader.size);
+    return new ElfFile(path, header.type, programHeaders, sections, reader.size, source);
   });
+}
+
+/**
+ * Opens an ELF64 little-endian file and reads its headers; the file is closed again before
+ * returning. Any path works, including `/proc/PID/root/...` and `/proc/PID/map_files/lo-hi`.
+ *
+ * @param path the executable or shared library
+ * @returns the image; symbols and bytes are read from the file on demand
+ * @throws {ElfError} if the file is unreadable, truncated, or not ELF64 little-endian
+ */
+export function openElf(path: string): ElfImage {
+  return readImage(path, (fn) => withReader(path, fn));
+}
+
+/**
+ * Reads an ELF64 little-endian image held in memory, as {@link openElf} reads a file.
+ *
+ * @param path the name the image goes by in errors
+ * @param bytes the whole image (not copied: it must not change while the image is used)
+ * @returns the image; symbols and bytes are read from `bytes`
+ * @throws {ElfError} if the image is truncated or not ELF64 little-endian
+ */
+export function elfFromBytes(path: string, bytes: Uint8Array): ElfImage {
+  const reader = new BytesReader(path, bytes);
+  return readImage(path, (fn) => fn(reader));
 }
 
 /** The PT_LOAD whose (page-aligned) file range contains `offset`, preferring one starting there. */

@@ -9,7 +9,15 @@
  */
 
 import assert from "node:assert/strict";
-import { ElfError, type ElfImage, loadBias, openElf, SHT_DYNSYM, SHT_SYMTAB } from "./elf.ts";
+import {
+  ElfError,
+  elfFromBytes,
+  type ElfImage,
+  loadBias,
+  openElf,
+  SHT_DYNSYM,
+  SHT_SYMTAB,
+} from "./elf.ts";
 
 const PYENV = "/root/.pyenv/versions";
 const DEBIAN_PYTHON = "/usr/bin/python3.11";
@@ -243,6 +251,53 @@ testIf(
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }
+  },
+);
+
+testIf(
+  "elfFromBytes reads an image in memory as openElf reads its file",
+  SMALL_ELF ? undefined : "no /bin/true",
+  () => {
+    const file = openElf(SMALL_ELF!);
+    const bytes = Deno.readFileSync(SMALL_ELF!);
+    const memory = elfFromBytes("true.bin", bytes);
+    assert.equal(memory.path, "true.bin");
+    assert.equal(memory.type, file.type);
+    assert.deepEqual(memory.programHeaders, file.programHeaders);
+    assert.deepEqual(memory.sections, file.sections);
+    const names = file.sections.length > 0 ? ["getenv", "free", "main", "_start"] : [];
+    assert.deepEqual(memory.symbols(names), file.symbols(names));
+    assert.deepEqual(memory.readAt(0, 64), file.readAt(0, 64));
+    assert.deepEqual(memory.readAt(0, 64), bytes.subarray(0, 64));
+    assertElfError(() => memory.readAt(bytes.length - 4, 8), "readAt past the end");
+    assertElfError(() => elfFromBytes("short", bytes.subarray(0, 40)), "too short");
+  },
+);
+
+testIf(
+  "section names from the file stay on one short line in messages",
+  SMALL_ELF ? undefined : "no /bin/true",
+  () => {
+    const bytes = Deno.readFileSync(SMALL_ELF!);
+    const image = elfFromBytes("true.bin", bytes);
+    const index = image.sections.findIndex((s) => s.type === SHT_DYNSYM);
+    assert.ok(index > 0, "no .dynsym in /bin/true");
+    // Rename .dynsym "\n" followed by many "x" up to the table's end, and point it nowhere.
+    const view = new DataView(bytes.buffer);
+    const shoff = Number(view.getBigUint64(40, true));
+    const shstrndx = view.getUint16(62, true);
+    const names = image.sections[shstrndx];
+    const nameAt = names.offset + view.getUint32(shoff + index * 64, true);
+    bytes.fill(0x78, nameAt, names.offset + names.size - 1);
+    bytes[nameAt + 1] = 0x0a;
+    view.setUint32(shoff + index * 64 + 40, 0xffff, true); // sh_link
+    const bad = elfFromBytes("bad.bin", bytes);
+    assert.throws(() => bad.symbols(["main"]), (e: unknown) => {
+      assert.ok(e instanceof ElfError, `${e}`);
+      assert.ok(!/[\n\r]/.test(e.message), JSON.stringify(e.message));
+      assert.ok(e.message.length < 200, e.message);
+      return true;
+    });
   },
 );
 

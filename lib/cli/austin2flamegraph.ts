@@ -7,7 +7,9 @@
  * (`-` as input reads stdin; without an output file, the SVG goes to
  * stdout). As the other `austin2<format>` converters (`converter.ts`): a
  * malformed input or an unreadable file is reported in one line on stderr
- * with exit status 1, bad arguments print the usage with exit status 2.
+ * with exit status 1; an input cut short is drawn up to its last whole
+ * sample, with one line on stderr saying where it was cut and exit status 1;
+ * bad arguments print the usage with exit status 2.
  *
  * @module
  */

@@ -4,14 +4,18 @@
  * `mojo2austin`; `-` as input reads stdin; without an output the result goes
  * to stdout), reading Austin text or MOJO (recognised by its magic), one-line
  * errors (`<name>: <reason>`, exit 1) and a progress indicator on stderr
- * when stderr is a terminal.
+ * when stderr is a terminal. A recording cut short (a last line without its
+ * newline, a MOJO stream that ends inside an event) is converted up to its
+ * last whole sample, with one line on stderr that says where it was cut and
+ * exit 1.
  *
  * @module
  */
 
 import { AUSTIN_VERSION } from "../output/format.ts";
-import { type ParseOptions, readProfile } from "../profile/austin_text.ts";
+import { type ParseOptions, readRecording } from "../profile/austin_text.ts";
 import type { Profile } from "../profile/model.ts";
+import { describeTruncation } from "../truncation.ts";
 
 /** An option that takes a value, such as `--indent N`. */
 export interface ValueOption {
@@ -122,8 +126,14 @@ export function help(c: Converter): string {
     `  ${pad("-h, --help")}show this help message and exit\n` +
     `  ${pad("-V, --version")}show program's version number and exit\n`;
   for (const o of c.options ?? []) text += `  ${pad(`${o.flag} ${o.metavar}`)}${o.help}\n`;
-  return text;
+  return text + EXIT_STATUS;
 }
+
+/** The end of every converter's help: what the exit status says. */
+export const EXIT_STATUS = "\nexit status:\n" +
+  "  0 converted; 1 the input is unreadable or malformed (nothing is written), or it was\n" +
+  "  cut short (the samples before the cut are converted and written, and stderr says\n" +
+  "  where the input was cut); 2 bad arguments\n";
 
 /** Parses a converter's arguments, as argparse would. */
 export function parseArguments(c: Converter, args: string[]): Arguments {
@@ -200,10 +210,16 @@ function reason(e: unknown): string {
   return text.replace(/\s*\n\s*/g, " ").trim() || "unknown error";
 }
 
+/** The input's name in messages: its path, or `<stdin>`. */
+export function inputLabel(path: string): string {
+  return path === "-" ? "<stdin>" : path;
+}
+
 /**
  * Runs a converter on its command-line arguments; resolves to the exit code
- * (0, 1 for a conversion error, 2 for a usage error). `progressOut` is where
- * the progress indicator goes (stderr by default; shown only on a terminal).
+ * (0; 1 for a conversion error, or for an input cut short, whose samples are
+ * still converted; 2 for a usage error). `progressOut` is where the progress
+ * indicator goes (stderr by default; shown only on a terminal).
  */
 export async function runConverter(
   c: Converter,
@@ -228,8 +244,8 @@ export async function runConverter(
     progress.update("reading");
     const bytes = await readInput(parsed.input);
     const options: ParseOptions = { onProgress: (f) => progress.update("parsing", f) };
-    const profile = readProfile(bytes, options);
-    if (profile.metadata.size === 0 && profile.records.length === 0) {
+    const { profile, truncation } = readRecording(bytes, options);
+    if (truncation === null && profile.metadata.size === 0 && profile.records.length === 0) {
       throw new Error("no Austin metadata or samples in the input");
     }
     progress.update("converting");
@@ -239,7 +255,10 @@ export async function runConverter(
     if (parsed.output !== undefined) await Deno.writeFile(parsed.output, out);
     else await writeAll(Deno.stdout, out);
     progress.done();
-    return 0;
+    if (truncation === null) return 0;
+    const where = `${inputLabel(parsed.input)}: ${describeTruncation(truncation)}`;
+    await write("stderr", `${c.name}: ${where}\n`);
+    return 1;
   } catch (e) {
     progress.done();
     if (e instanceof Deno.errors.BrokenPipe) return 0;

@@ -120,13 +120,34 @@ Deno.test("austin2pprof: output is toPprof's, to stdout and from stdin", async (
   assert.deepEqual(piped.stdout, expected);
 });
 
+Deno.test("converters: a MOJO frame key of 64 bits (lasti == -1) converts", async () => {
+  // Austin 3.7 writes ((code & 0x7FFFFFF) << 16) | -1 as ten bytes: bf ff … ff 03.
+  const key = [0xbf, ...new Array(8).fill(0xff), 0x03];
+  const cstr = (text: string) => [...encoder.encode(text), 0];
+  const mojo = new Uint8Array([
+    ...encoder.encode("MOJ"),
+    3,
+    ...[1, ...cstr("mode"), ...cstr("wall")],
+    ...[2, 0x07, 0x00, ...cstr("7")],
+    ...[11, 0x02, ...cstr("a.py"), 11, 0x03, ...cstr("f")],
+    ...[3, ...key, 0x02, 0x03, 0x05, 0x05, 0x00, 0x00],
+    ...[5, ...key, 9, 0x0a],
+  ]);
+  const text = "# mode: wall\nP7;T0:7;a.py:f:5 10\n";
+  for (const tool of TOOLS) {
+    const fromMojo = await run(tool, ["-"], mojo);
+    assert.equal(fromMojo.code, 0, fromMojo.stderr);
+    assert.equal(fromMojo.stderr, "");
+    const fromText = await run(tool, ["-"], encoder.encode(text));
+    assert.deepEqual(fromMojo.stdout, fromText.stdout, tool);
+  }
+});
+
 // ---------------------------------------------------------------------------
 // Errors
 
 Deno.test("converters: malformed input gives one line and exit 1", async () => {
   await withDir(async (dir) => {
-    const mojo = Deno.readFileSync(`${FIXTURES}wall-3.11.mojo`);
-    await Deno.writeFile(`${dir}/cut.mojo`, mojo.subarray(0, 0x40));
     await Deno.writeTextFile(
       `${dir}/bad.txt`,
       "# mode: wall\n\nP1;T0:1;a.py:f:3 10\nP1;T0:1 ten\n",
@@ -134,8 +155,13 @@ Deno.test("converters: malformed input gives one line and exit 1", async () => {
     await Deno.writeTextFile(`${dir}/garbage.txt`, "hello\n");
     await Deno.writeFile(`${dir}/binary`, new Uint8Array([0, 1, 2, 0xff, 10, 13]));
     await Deno.writeFile(`${dir}/empty`, new Uint8Array());
+    await Deno.writeFile(`${dir}/bad.mojo`, new Uint8Array([0x4d, 0x4f, 0x4a, 3, 13]));
     for (const tool of TOOLS) {
-      assertOneLineError(await run(tool, [`${dir}/cut.mojo`]), tool, / at byte \d+\n$/);
+      assertOneLineError(
+        await run(tool, [`${dir}/bad.mojo`]),
+        tool,
+        /unknown event 13 at byte 4\n$/,
+      );
       assertOneLineError(
         await run(tool, [`${dir}/bad.txt`, `${dir}/out`]),
         tool,
@@ -161,6 +187,10 @@ Deno.test("converters: -h, -V and usage errors", async () => {
       const text = decoder.decode(r.stdout);
       assert.match(text, new RegExp(`^usage: ${tool} \\[-h\\] \\[-V\\].* input \\[output\\]\\n`));
       assert.match(text, /positional arguments:/);
+      assert.match(
+        text,
+        /\nexit status:\n {2}0 converted; 1 [^]*cut short[^]*; 2 bad arguments\n$/,
+      );
       assert.equal(r.stderr, "");
     }
     for (const flag of ["-V", "--version"]) {

@@ -4,19 +4,24 @@
  *
  * Usage: `deno run -A lib/cli/mojo2austin.ts [-h] [-V] input [output]`
  * (`-` as input reads stdin; without an output file, the text goes to stdout).
+ * Exit status 1 for an unreadable or malformed file (nothing is written), and
+ * for a file cut inside an event: its whole samples are still written, and
+ * one line on stderr says where it was cut.
  *
  * @module
  */
 
-import { MojoError, mojoToText } from "../mojo/reader.ts";
+import { readMojo } from "../mojo/reader.ts";
 import { AUSTIN_VERSION } from "../output/format.ts";
+import { describeTruncation } from "../truncation.ts";
+import { EXIT_STATUS, inputLabel } from "./converter.ts";
 
 const USAGE = "usage: mojo2austin [-h] [-V] input [output]\n";
 const HELP = USAGE + "\nConvert a MOJO file to Austin's collapsed stack format.\n\n" +
   "positional arguments:\n  input          the MOJO file to convert ('-' for standard input)\n" +
   "  output         the Austin file to write (default: standard output)\n\n" +
   "options:\n  -h, --help     show this help message and exit\n" +
-  "  -V, --version  show program's version number and exit\n";
+  "  -V, --version  show program's version number and exit\n" + EXIT_STATUS;
 
 async function readAll(path: string): Promise<Uint8Array> {
   if (path !== "-") return await Deno.readFile(path);
@@ -29,6 +34,12 @@ async function readAll(path: string): Promise<Uint8Array> {
     at += chunk.length;
   }
   return out;
+}
+
+/** Writes all of `bytes` to stdout. */
+async function writeAll(bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.length) at += await Deno.stdout.write(bytes.subarray(at));
 }
 
 /** Runs the converter; resolves to the exit code. */
@@ -48,14 +59,16 @@ export async function mojo2austin(args: string[]): Promise<number> {
     return 2;
   }
   try {
-    const text = mojoToText(await readAll(args[0]));
+    const { text, truncation } = readMojo(await readAll(args[0]));
     if (args.length === 2) await Deno.writeTextFile(args[1], text);
-    else await Deno.stdout.write(new TextEncoder().encode(text));
-    return 0;
+    else await writeAll(new TextEncoder().encode(text));
+    if (truncation === null) return 0;
+    write("stderr", `mojo2austin: ${inputLabel(args[0])}: ${describeTruncation(truncation)}\n`);
+    return 1;
   } catch (e) {
     if (e instanceof Deno.errors.BrokenPipe) return 0;
-    const reason = e instanceof MojoError ? e.message : e instanceof Error ? e.message : String(e);
-    write("stderr", `mojo2austin: ${reason}\n`);
+    const reason = e instanceof Error ? e.message : String(e);
+    write("stderr", `mojo2austin: ${reason.replace(/\s*\n\s*/g, " ")}\n`);
     return 1;
   }
 }

@@ -1,189 +1,111 @@
 /**
- * Reads a MOJO v3 stream: {@link mojoEvents} decodes its events, and
- * {@link mojoToText} turns it back into Austin's text format (what
- * austin-python's `mojo2austin` does; spec: austin-behaviour.md 8.7).
- * Malformed or truncated input raises a {@link MojoError} that names the
- * byte offset.
+ * Turns a MOJO v3 stream back into Austin's text format: {@link readMojo}
+ * and {@link mojoToText} (what austin-python's `mojo2austin` does; spec:
+ * austin-behaviour.md 8.7). The events come from `events.ts`, whose names
+ * this module exports too. Malformed input raises a {@link MojoError};
+ * {@link readMojo} keeps the whole samples of a stream that was cut and
+ * reports a {@link Truncation}, {@link mojoToText} fails on it.
  *
  * @module
  */
 
-import { EVENT, MAGIC, UNKNOWN_STRING_KEY } from "./format.ts";
+import type { Truncation } from "../truncation.ts";
+import { UNKNOWN_STRING_KEY } from "./format.ts";
+import { MojoError, mojoEvents, type MojoKey, MojoTruncatedError } from "./events.ts";
 
-/** A malformed MOJO stream. */
-export class MojoError extends Error {
-  constructor(message: string, readonly offset: number) {
-    super(`${message} at byte ${offset}`);
-  }
-}
+export {
+  exactKey,
+  isMojo,
+  MojoError,
+  type MojoEvent,
+  mojoEvents,
+  type MojoKey,
+  MojoTruncatedError,
+} from "./events.ts";
 
-/** One decoded event, with the offset of its id byte. */
-export type MojoEvent =
-  & { offset: number }
-  & (
-    | { type: "metadata"; key: string; value: string }
-    | { type: "stack"; pid: number; iid: number; tid: string }
-    | {
-      type: "frame";
-      key: number;
-      filename: number;
-      scope: number;
-      line: number;
-      lineEnd: number;
-      column: number;
-      columnEnd: number;
-    }
-    | { type: "invalid" | "gc" | "idle" }
-    | { type: "frame-ref"; key: number }
-    | { type: "kernel"; scope: string }
-    | { type: "time" | "memory"; value: number }
-    | { type: "string"; key: number; text: string }
-    | { type: "string-ref"; key: number }
-  );
+/**
+ * The longest text a stream may render to: about V8's limit for one string
+ * (a frame reference of 2 bytes can repeat a frame's whole text, so a small
+ * stream can ask for more than that).
+ */
+const MAX_TEXT = 2 ** 29 - 64;
 
-const utf8 = new TextDecoder("utf-8");
-
-/** A cursor over the stream's bytes. */
-class Cursor {
-  at = 0;
-  constructor(readonly bytes: Uint8Array) {}
-
-  get done(): boolean {
-    return this.at >= this.bytes.length;
-  }
-
-  byte(): number {
-    if (this.at >= this.bytes.length) throw new MojoError("unexpected end of stream", this.at);
-    return this.bytes[this.at++];
-  }
-
-  varint(): number {
-    const start = this.at;
-    const first = this.byte();
-    let value = first & 0x3f;
-    const negative = (first & 0x40) !== 0;
-    let more = (first & 0x80) !== 0;
-    let scale = 64;
-    while (more) {
-      if (scale > 2 ** 49) throw new MojoError("varint too long", start);
-      const b = this.byte();
-      value += (b & 0x7f) * scale;
-      scale *= 128;
-      more = (b & 0x80) !== 0;
-    }
-    return negative ? -value : value;
-  }
-
-  string(): string {
-    const start = this.at;
-    const end = this.bytes.indexOf(0, start);
-    if (end < 0) throw new MojoError("unterminated string", start);
-    this.at = end + 1;
-    return utf8.decode(this.bytes.subarray(start, end));
-  }
-}
-
-/** True if the bytes start with the MOJO magic. */
-export function isMojo(bytes: Uint8Array): boolean {
-  return bytes.length >= 3 && bytes[0] === MAGIC[0] && bytes[1] === MAGIC[1] &&
-    bytes[2] === MAGIC[2];
-}
-
-/** Decodes the events of a stream, after checking its header. */
-export function* mojoEvents(bytes: Uint8Array): Generator<MojoEvent> {
-  const c = new Cursor(bytes);
-  if (!isMojo(bytes)) throw new MojoError("not a MOJO stream (no MOJ header)", 0);
-  c.at = 3;
-  const version = c.varint();
-  if (version !== 3) throw new MojoError(`unsupported MOJO version ${version}`, 3);
-  while (!c.done) {
-    const offset = c.at;
-    const id = c.byte();
-    switch (id) {
-      case EVENT.METADATA:
-        yield { offset, type: "metadata", key: c.string(), value: c.string() };
-        break;
-      case EVENT.STACK: {
-        const pid = c.varint();
-        const iid = c.varint();
-        const tidAt = c.at;
-        const tid = c.string();
-        if (!/^[0-9a-f]+$/.test(tid)) throw new MojoError(`bad thread id '${tid}'`, tidAt);
-        yield { offset, type: "stack", pid, iid, tid };
-        break;
-      }
-      case EVENT.FRAME:
-        yield {
-          offset,
-          type: "frame",
-          key: c.varint(),
-          filename: c.varint(),
-          scope: c.varint(),
-          line: c.varint(),
-          lineEnd: c.varint(),
-          column: c.varint(),
-          columnEnd: c.varint(),
-        };
-        break;
-      case EVENT.FRAME_INVALID:
-        yield { offset, type: "invalid" };
-        break;
-      case EVENT.FRAME_REF:
-        yield { offset, type: "frame-ref", key: c.varint() };
-        break;
-      case EVENT.FRAME_KERNEL:
-        yield { offset, type: "kernel", scope: c.string() };
-        break;
-      case EVENT.GC:
-        yield { offset, type: "gc" };
-        break;
-      case EVENT.IDLE:
-        yield { offset, type: "idle" };
-        break;
-      case EVENT.METRIC_TIME:
-        yield { offset, type: "time", value: c.varint() };
-        break;
-      case EVENT.METRIC_MEMORY:
-        yield { offset, type: "memory", value: c.varint() };
-        break;
-      case EVENT.STRING:
-        yield { offset, type: "string", key: c.varint(), text: c.string() };
-        break;
-      case EVENT.STRING_REF:
-        yield { offset, type: "string-ref", key: c.varint() };
-        break;
-      default:
-        throw new MojoError(`unknown event ${id}`, offset);
-    }
-  }
+/** A key as an error message shows it. */
+function hexKey(key: MojoKey): string {
+  return key < 0 ? `-0x${(-key).toString(16)}` : `0x${key.toString(16)}`;
 }
 
 /** Per-process definitions. */
 interface Tables {
   strings: Map<number, string>;
-  frames: Map<number, string>;
+  frames: Map<MojoKey, string>;
 }
 
 /** A sample being read. */
 interface Pending {
+  /** The offset of its STACK event. */
+  offset: number;
   line: string;
   time: number | null;
   idle: boolean;
   memory: number | null;
 }
 
+/** A MOJO stream as Austin's text, with what was cut if it ended early. */
+export interface MojoText {
+  /** The text of the metadata and of every whole sample. */
+  text: string;
+  /** The number of sample lines in it. */
+  samples: number;
+  /** Where the stream was cut, if it ended inside an event or a sample. */
+  truncation: Truncation | null;
+}
+
+/** The error of a stream whose text would not fit in one string. */
+function tooLong(offset: number): MojoError {
+  return new MojoError(`the text of this stream would exceed ${MAX_TEXT} characters`, offset);
+}
+
+/** A thread id string (lowercase hexadecimal, at most 16 digits) in decimal. */
+function decimalTid(tid: string): string {
+  return tid.length <= 13 ? `${parseInt(tid, 16)}` : BigInt(`0x${tid}`).toString();
+}
+
 /**
- * Converts a whole MOJO stream to Austin's text format, line for line as
+ * Converts a MOJO stream to Austin's text format, line for line as
  * austin-python's reader renders it: metadata and samples in stream order,
  * thread ids in decimal, without the empty lines that separate text mode's
- * header and footer.
+ * header and footer. A stream that ends inside an event, or inside a sample
+ * before its metrics, gives the text up to the last whole sample and a
+ * {@link Truncation}; malformed input raises a {@link MojoError}.
+ */
+export function readMojo(bytes: Uint8Array): MojoText {
+  const { text, samples, truncation } = render(bytes);
+  return { text, samples, truncation };
+}
+
+/**
+ * Converts a whole MOJO stream to Austin's text format as {@link readMojo}
+ * does, but fails on a stream that was cut: raises the
+ * {@link MojoTruncatedError} of the cut.
  */
 export function mojoToText(bytes: Uint8Array): string {
+  const read = render(bytes);
+  if (read.cut !== null) throw read.cut;
+  return read.text;
+}
+
+/** {@link readMojo}'s work, with the error that ended a cut stream. */
+function render(bytes: Uint8Array): MojoText & { cut: MojoTruncatedError | null } {
   const lines: string[] = [];
   const tables = new Map<number, Tables>();
   let mode = "";
   let pid = -1;
   let pending: Pending | null = null;
+  let samples = 0;
+  let cut: MojoTruncatedError | null = null;
+  // The length of the text so far.
+  let size = 0;
 
   const tablesOf = (p: number, at: number): Tables => {
     if (p < 0) throw new MojoError("definition before any stack", at);
@@ -202,7 +124,11 @@ export function mojoToText(bytes: Uint8Array): string {
       : mode === "memory"
       ? `${p.memory ?? 0}`
       : `${p.time ?? p.memory ?? 0}`;
-    lines.push(`${p.line} ${metric}`);
+    const line = `${p.line} ${metric}`;
+    size += line.length + 1;
+    if (size > MAX_TEXT) throw tooLong(p.offset);
+    lines.push(line);
+    samples++;
     pending = null;
   };
   const sample = (at: number): Pending => {
@@ -211,68 +137,92 @@ export function mojoToText(bytes: Uint8Array): string {
   };
   const complete = (p: Pending) =>
     mode === "full" || mode === "memory" ? p.memory !== null : p.time !== null;
+  // What a sample needs to count as whole when the stream ends.
+  const whole = (p: Pending) =>
+    mode === "full" || mode === "memory" ? p.memory !== null : p.time !== null || p.memory !== null;
 
-  for (const e of mojoEvents(bytes)) {
-    switch (e.type) {
-      case "metadata":
-        finish();
-        if (e.key === "mode") mode = e.value;
-        lines.push(`# ${e.key}: ${e.value}`);
-        break;
-      case "stack":
-        finish();
-        pid = e.pid;
-        pending = {
-          line: `P${e.pid};T${e.iid}:${parseInt(e.tid, 16)}`,
-          time: null,
-          idle: false,
-          memory: null,
-        };
-        break;
-      case "string":
-        tablesOf(pid, e.offset).strings.set(e.key, e.text);
-        break;
-      case "frame": {
-        const t = tablesOf(pid, e.offset);
-        const file = t.strings.get(e.filename);
-        const name = t.strings.get(e.scope);
-        if (file === undefined || name === undefined) {
-          throw new MojoError("frame refers to an undefined string", e.offset);
+  try {
+    for (const e of mojoEvents(bytes)) {
+      switch (e.type) {
+        case "metadata":
+          finish();
+          if (e.key === "mode") mode = e.value;
+          lines.push(`# ${e.key}: ${e.value}`);
+          break;
+        case "stack":
+          finish();
+          pid = e.pid;
+          pending = {
+            offset: e.offset,
+            line: `P${e.pid};T${e.iid}:${decimalTid(e.tid)}`,
+            time: null,
+            idle: false,
+            memory: null,
+          };
+          break;
+        case "string":
+          tablesOf(pid, e.offset).strings.set(e.key, e.text);
+          break;
+        case "frame": {
+          const t = tablesOf(pid, e.offset);
+          const file = t.strings.get(e.filename);
+          const name = t.strings.get(e.scope);
+          if (file === undefined || name === undefined) {
+            throw new MojoError("frame refers to an undefined string", e.offset);
+          }
+          t.frames.set(e.bigKey ?? e.key, `${file}:${name}:${e.line}`);
+          break;
         }
-        t.frames.set(e.key, `${file}:${name}:${e.line}`);
-        break;
+        case "frame-ref": {
+          const p = sample(e.offset);
+          const key = e.bigKey ?? e.key;
+          const frame = tablesOf(pid, e.offset).frames.get(key);
+          if (frame === undefined) {
+            throw new MojoError(`undefined frame key ${hexKey(key)}`, e.offset);
+          }
+          if (size + p.line.length + frame.length > MAX_TEXT) throw tooLong(e.offset);
+          p.line += `;${frame}`;
+          break;
+        }
+        case "invalid":
+          sample(e.offset).line += ";:INVALID:";
+          break;
+        case "kernel":
+          sample(e.offset).line += `;kernel:${e.scope}:0`;
+          break;
+        case "gc":
+          sample(e.offset).line += ";:GC:";
+          break;
+        case "idle":
+          sample(e.offset).idle = true;
+          break;
+        case "time":
+        case "memory": {
+          const p = sample(e.offset);
+          if (e.type === "time") p.time = e.value;
+          else p.memory = e.value;
+          if (complete(p)) finish();
+          break;
+        }
+        case "string-ref":
+          break;
       }
-      case "frame-ref": {
-        const p = sample(e.offset);
-        const frame = tablesOf(pid, e.offset).frames.get(e.key);
-        if (frame === undefined) throw new MojoError(`undefined frame key ${e.key}`, e.offset);
-        p.line += `;${frame}`;
-        break;
-      }
-      case "invalid":
-        sample(e.offset).line += ";:INVALID:";
-        break;
-      case "kernel":
-        sample(e.offset).line += `;kernel:${e.scope}:0`;
-        break;
-      case "gc":
-        sample(e.offset).line += ";:GC:";
-        break;
-      case "idle":
-        sample(e.offset).idle = true;
-        break;
-      case "time":
-      case "memory": {
-        const p = sample(e.offset);
-        if (e.type === "time") p.time = e.value;
-        else p.memory = e.value;
-        if (complete(p)) finish();
-        break;
-      }
-      case "string-ref":
-        break;
     }
+  } catch (e) {
+    if (!(e instanceof MojoTruncatedError)) throw e;
+    pending = null;
+    cut = e;
+  }
+  const last = pending as Pending | null;
+  if (last !== null && !whole(last)) {
+    pending = null;
+    // Full mode's time without the memory metric that ends the sample, or no metric yet.
+    const inside = last.time === null && last.memory === null
+      ? "inside a sample, before its metrics"
+      : "inside a sample, before its memory metric";
+    cut = new MojoTruncatedError(`stream ends ${inside}`, bytes.length, last.offset, inside);
   }
   finish();
-  return lines.map((l) => `${l}\n`).join("");
+  const truncation = cut === null ? null : { offset: cut.event, inside: cut.inside, samples };
+  return { text: lines.map((l) => `${l}\n`).join(""), samples, truncation, cut };
 }

@@ -6,8 +6,18 @@
  */
 
 import assert from "node:assert/strict";
+import { describeTruncation } from "../truncation.ts";
 import { EVENT, MAGIC, MOJO_VERSION } from "./format.ts";
-import { isMojo, MojoError, type MojoEvent, mojoEvents, mojoToText } from "./reader.ts";
+import {
+  exactKey,
+  isMojo,
+  MojoError,
+  type MojoEvent,
+  mojoEvents,
+  mojoToText,
+  MojoTruncatedError,
+  readMojo,
+} from "./reader.ts";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -79,10 +89,16 @@ function failsAt(bytes: Uint8Array, offset: number, what: string): void {
   assert.equal(error.offset, offset, `${what}: ${error.message}`);
 }
 
-/** Reading `bytes` either works or raises a MojoError with an offset inside the input. */
-function parsesOrMojoError(bytes: Uint8Array, what: string): string | MojoError {
+/**
+ * Reading `bytes` with {@link readMojo} either works (perhaps cut) or raises
+ * a MojoError with an offset inside the input.
+ */
+function parsesOrMojoError(
+  bytes: Uint8Array,
+  what: string,
+): ReturnType<typeof readMojo> | MojoError {
   try {
-    return mojoToText(bytes);
+    return readMojo(bytes);
   } catch (e) {
     assert.ok(e instanceof MojoError, `${what}: ${e instanceof Error ? e.stack : e}`);
     assert.ok(Number.isInteger(e.offset) && e.offset >= 0 && e.offset <= bytes.length, what);
@@ -229,6 +245,101 @@ Deno.test("reader: interpreter ids and thread ids", () => {
 });
 
 // ---------------------------------------------------------------------------
+// Austin's 64-bit frame keys (spec 8.1, 8.3)
+
+/** Austin 3.7's `mojo_integer` for an unsigned 64-bit C value, in BigInt arithmetic. */
+function austinInteger(n: bigint): number[] {
+  let m = BigInt.asUintN(64, n);
+  let b = Number(m & 0x3fn);
+  m >>= 6n;
+  if (m !== 0n) b |= 0x80;
+  const out = [b];
+  while (m !== 0n) {
+    b = Number(m & 0x7fn);
+    m >>= 7n;
+    if (m !== 0n) b |= 0x80;
+    out.push(b);
+  }
+  return out;
+}
+
+/** Austin 3.7's frame key `((code & 0x7FFFFFF) << 16) | lasti`, with C's 64-bit wrap-around. */
+function austinFrameKey(code: bigint, lasti: bigint): bigint {
+  return BigInt.asUintN(64, ((code & 0x7ffffffn) << 16n) | BigInt.asUintN(64, lasti));
+}
+
+/** A FRAME event of tiny.py's `b` (STRING_FILE, STRING_B) at `line`, under `key`. */
+function frameAt(key: bigint, line: number): number[] {
+  return [
+    EVENT.FRAME,
+    ...austinInteger(key),
+    ...[0xb0, 0xaf, 0x89, 0x22],
+    ...[0xa0, 0xb7, 0xf5, 0x28],
+    ...[line, line, 0x00, 0x00],
+  ];
+}
+
+Deno.test("reader: a frame sampled with lasti == -1 (a 10-byte key) is kept", () => {
+  const key = austinFrameKey(0x7f5a01fcb2d0n, -1n);
+  assert.equal(key, 0xffffffffffffffffn);
+  assert.deepEqual(austinInteger(key), [0xbf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 3]);
+  const bytes = stream(
+    STACK,
+    STRING_FILE,
+    STRING_B,
+    frameAt(key, 9),
+    FRAME_B,
+    [EVENT.FRAME_REF, ...austinInteger(key)],
+    REF_B,
+    [EVENT.METRIC_TIME, 0x01],
+    STACK,
+    [EVENT.FRAME_REF, ...austinInteger(key)],
+    [EVENT.METRIC_TIME, 0x02],
+  );
+  assert.equal(
+    mojoToText(bytes),
+    "P13488;T0:13488;/home/u/tiny.py:b:9;/home/u/tiny.py:b:3 1\n" +
+      "P13488;T0:13488;/home/u/tiny.py:b:9 2\n",
+  );
+  const frame = [...mojoEvents(bytes)].find((e) => e.type === "frame");
+  assert.ok(frame?.type === "frame");
+  assert.equal(exactKey(frame), key);
+});
+
+Deno.test("reader: keys above 2^53 are exact: neighbours never collide", () => {
+  const keys = [
+    2n ** 53n - 1n,
+    2n ** 53n,
+    2n ** 53n + 1n,
+    2n ** 63n,
+    2n ** 63n + 1n,
+    2n ** 64n - 2n,
+    2n ** 64n - 1n,
+    austinFrameKey(0x7f5a01fcb2d0n, 0x0fn),
+  ];
+  const definitions = keys.flatMap((key, i) => frameAt(key, i + 1));
+  const refs = [...keys].reverse().flatMap((key) => [EVENT.FRAME_REF, ...austinInteger(key)]);
+  const bytes = stream(STACK, STRING_FILE, STRING_B, definitions, refs, [EVENT.METRIC_TIME, 0x05]);
+  const lines = keys.map((_, i) => `;/home/u/tiny.py:b:${keys.length - i}`).join("");
+  assert.equal(mojoToText(bytes), `P13488;T0:13488${lines} 5\n`);
+  const read = [...mojoEvents(bytes)].flatMap((e) => e.type === "frame" ? [exactKey(e)] : []);
+  assert.deepEqual(read, [2 ** 53 - 1, ...keys.slice(1, -1), Number(keys.at(-1))]);
+  // Keys a number holds exactly stay numbers, without a bigKey.
+  const small = [...mojoEvents(stream(STACK, FRAME_B))].find((e) => e.type === "frame");
+  assert.ok(small?.type === "frame");
+  assert.equal(exactKey(small), 0x1fcb2d0000f);
+  assert.equal("bigKey" in small, false);
+});
+
+Deno.test("reader: a varint beyond 64 bits is a MojoError", () => {
+  // 2^64 needs a fourth bit in the tenth byte; eleven bytes are never written.
+  const over = stream([EVENT.FRAME_REF, 0x80, ...new Array(8).fill(0x80), 0x04]);
+  assert.match(mojoError(() => mojoToText(over), "2^64").message, /varint/);
+  const eleven = stream([EVENT.FRAME_REF, ...new Array(10).fill(0x80), 0x00]);
+  assert.match(mojoError(() => mojoToText(eleven), "11 bytes").message, /varint/);
+});
+
+// ---------------------------------------------------------------------------
 // Malformed input
 
 Deno.test("reader: empty input, wrong magic, missing or wrong version", () => {
@@ -263,6 +374,65 @@ Deno.test("reader: truncated inside a varint, a string or an event", () => {
   failsAt(stream(EVENT.METADATA, [0x6d, 0x6f]), 5, "METADATA key cut");
   failsAt(stream(STACK, [EVENT.FRAME_REF]), 15, "FRAME_REF without key");
   failsAt(stream(STACK, [EVENT.FRAME_KERNEL, 0x61]), 15, "FRAME_KERNEL cut");
+});
+
+Deno.test("readMojo: a cut stream keeps its whole samples and names the event cut", () => {
+  // Offsets: METADATA 4, STACK 15, STRING 25, STRING 46, FRAME 53, FRAME_REF 72, TIME 79, end 81.
+  const whole = stream(
+    EVENT.METADATA,
+    "mode",
+    "wall",
+    STACK,
+    STRING_FILE,
+    STRING_B,
+    FRAME_B,
+    REF_B,
+    [EVENT.METRIC_TIME, 0x05],
+  );
+  assert.equal(whole.length, 81);
+  const line = "P13488;T0:13488;/home/u/tiny.py:b:3 5\n";
+  assert.deepEqual(readMojo(whole), {
+    text: `# mode: wall\n${line}`,
+    samples: 1,
+    truncation: null,
+  });
+  const cases: Array<[number, number, string]> = [
+    [80, 79, "inside a time metric event"],
+    [79, 15, "inside a sample, before its metrics"],
+    [75, 72, "inside a frame reference event"],
+    [60, 53, "inside a frame event"],
+    [30, 25, "inside a string event"],
+    [17, 15, "inside a stack event"],
+    [10, 4, "inside a metadata event"],
+    [3, 0, "inside the header"],
+  ];
+  for (const [cut, offset, inside] of cases) {
+    const read = readMojo(whole.subarray(0, cut));
+    const text = cut > 15 ? "# mode: wall\n" : "";
+    assert.deepEqual(
+      read,
+      { text, samples: 0, truncation: { offset, inside, samples: 0 } },
+      `${cut}`,
+    );
+    assert.throws(() => mojoToText(whole.subarray(0, cut)), MojoTruncatedError, `${cut}`);
+  }
+  const next = readMojo(new Uint8Array([...whole, ...STACK_2.slice(0, 3)]));
+  assert.deepEqual(next, {
+    text: `# mode: wall\n${line}`,
+    samples: 1,
+    truncation: { offset: 81, inside: "inside a stack event", samples: 1 },
+  });
+  // Full mode: a time metric without the memory metric is not a whole sample.
+  const full = stream(EVENT.METADATA, "mode", "full", STACK, [EVENT.METRIC_TIME, 0x05]);
+  assert.deepEqual(readMojo(full), {
+    text: "# mode: full\n",
+    samples: 0,
+    truncation: { offset: 15, inside: "inside a sample, before its memory metric", samples: 0 },
+  });
+  assert.equal(
+    describeTruncation(next.truncation!),
+    "truncated at byte 81 (inside a stack event); kept the 1 sample before it",
+  );
 });
 
 Deno.test("reader: unknown event ids", () => {
@@ -314,23 +484,27 @@ Deno.test("reader: a fixture cut at every offset of its first 2 KiB and last 300
     const bytes = fixture(name);
     const full = decoder.decode(rendering(name)).split("\n");
     const cuts = new Set<number>();
-    for (let cut = 0; cut <= 2048; cut++) cuts.add(cut);
+    for (let cut = 4; cut <= 2048; cut++) cuts.add(cut);
     for (let cut = bytes.length - 300; cut <= bytes.length; cut++) cuts.add(cut);
-    let errors = 0;
+    let truncated = 0;
     for (const cut of cuts) {
-      const result = parsesOrMojoError(bytes.subarray(0, cut), `${name} cut at ${cut}`);
-      if (result instanceof MojoError) {
-        errors++;
-        continue;
-      }
-      // What was read is the beginning of the full rendering, but for the
-      // sample that was being read when the input ended.
-      const lines = result.split("\n").slice(0, -1);
-      const complete = Math.max(0, lines.length - 1);
-      assert.deepEqual(lines.slice(0, complete), full.slice(0, complete), `${name} at ${cut}`);
+      const what = `${name} cut at ${cut}`;
+      const result = parsesOrMojoError(bytes.subarray(0, cut), what);
+      assert.ok(!(result instanceof MojoError), `${what}: ${result}`);
+      // What was read is the beginning of the full rendering, whole lines only.
+      const lines = result.text.split("\n").slice(0, -1);
+      assert.deepEqual(lines, full.slice(0, lines.length), what);
+      assert.equal(result.samples, lines.filter((l) => l.startsWith("P")).length, what);
+      if (result.truncation === null) continue;
+      truncated++;
+      assert.ok(result.truncation.offset < cut, what);
+      assert.equal(result.truncation.samples, result.samples, what);
+      // The strict reader fails on the same cut.
+      assert.throws(() => mojoToText(bytes.subarray(0, cut)), MojoTruncatedError, what);
     }
-    // Most cuts land inside an event.
-    assert.ok(errors > cuts.size / 2, `${name}: ${errors} errors of ${cuts.size}`);
+    // Most cuts land inside an event; the whole file is not cut.
+    assert.ok(truncated > cuts.size / 2, `${name}: ${truncated} cuts of ${cuts.size}`);
+    assert.equal(readMojo(bytes).truncation, null);
   }
 });
 
@@ -383,24 +557,34 @@ function assertOneLineError(run: CliRun, offset?: number): void {
   if (offset !== undefined) assert.ok(run.stderr.endsWith(` at byte ${offset}\n`), run.stderr);
 }
 
-Deno.test("mojo2austin: a truncated file: exit 1, one line naming the byte", async () => {
+Deno.test("mojo2austin: a truncated file: its whole samples, one line on stderr, exit 1", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mojo2austin_test_" });
   try {
     const bytes = fixture("wall-3.11");
-    // Cut inside the first STRING's text.
+    // Cut inside the second STACK's thread id.
     const cut = bytes.subarray(0, 0x40);
-    const expected = mojoError(() => mojoToText(cut), "cut at 0x40");
+    const read = readMojo(cut);
+    assert.equal(read.samples, 1);
+    assert.ok(read.truncation !== null);
     await Deno.writeFile(`${dir}/cut.mojo`, cut);
     const run = await cli([`${dir}/cut.mojo`]);
     assert.equal(run.code, 1);
-    assertOneLineError(run, expected.offset);
-    assert.equal(run.stderr, `mojo2austin: ${expected.message}\n`);
-    // Cut inside a varint, read from stdin.
+    assert.equal(run.stdout, read.text);
+    assert.equal(
+      run.stderr,
+      `mojo2austin: ${dir}/cut.mojo: truncated at byte ${read.truncation.offset} ` +
+        "(inside a stack event); kept the 1 sample before it\n",
+    );
+    // Cut inside a varint, read from stdin, written to a file.
     const varint = bytes.subarray(0, 0x31);
-    const error = mojoError(() => mojoToText(varint), "cut at 0x31");
-    const piped = await cli(["-"], varint);
+    assert.throws(() => mojoToText(varint), MojoTruncatedError);
+    const piped = await cli(["-", `${dir}/out.austin`], varint);
     assert.equal(piped.code, 1);
-    assertOneLineError(piped, error.offset);
+    assert.match(
+      piped.stderr,
+      /^mojo2austin: <stdin>: truncated at byte \d+ \(inside a [a-z ]+ event\); kept no samples before it\n$/,
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/out.austin`), readMojo(varint).text);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -425,6 +609,7 @@ Deno.test("mojo2austin: -h and -V", async () => {
     const help = await cli([flag]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /^usage: mojo2austin \[-h\] \[-V\] input \[output\]\n/);
+    assert.match(help.stdout, /\nexit status:\n {2}0 converted; 1 [^]*cut short[^]*\n$/);
     assert.equal(help.stderr, "");
   }
   for (const flag of ["-V", "--version"]) {

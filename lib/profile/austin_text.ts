@@ -3,17 +3,23 @@
  * aggregated {@link Profile}: metadata lines `# key: value`, sample lines
  * `P<pid>;T<iid>:<tid>[;frames...] <metric>` with frames
  * `<file>:<scope>:<line>` or, in the alternative format, `<file>:<scope>;L<line>`,
- * and the `:INVALID:` and `:GC:` markers. {@link readProfile} also takes a
- * MOJO stream, recognised by its magic, through {@link mojoToText}.
+ * and the `:INVALID:` and `:GC:` markers. {@link readRecording} and
+ * {@link readProfile} also take a MOJO stream, recognised by its magic,
+ * through {@link readMojo}.
  *
  * A malformed line raises an {@link AustinFormatError} whose one-line message
- * starts with `line <n>: `.
+ * starts with `line <n>: `. A text whose last line has no newline was cut
+ * (`head -c`, a full disk, a killed writer) if that line starts as a sample
+ * or metadata line does: {@link parseRecording} and {@link readRecording}
+ * drop it and report a {@link Truncation} after the samples before it;
+ * {@link parseAustin} and {@link readProfile} raise an error instead.
  *
  * @module
  */
 
 import type { Mode } from "../output/format.ts";
-import { isMojo, mojoToText } from "../mojo/reader.ts";
+import { isMojo, mojoToText, readMojo } from "../mojo/reader.ts";
+import type { Truncation } from "../truncation.ts";
 import { type Frame, type Profile, ProfileBuilder } from "./model.ts";
 
 /** A malformed line of Austin's text format. */
@@ -44,7 +50,9 @@ interface Stack {
 
 const INTEGER = /^-?\d+$/;
 const ALT_LINE = /^L-?\d+$/;
-const METADATA = /^#\s*([^:]+?)\s*:\s?(.*)$/;
+const SPACE = /\s/;
+/** How a line that was cut can start: metadata, or a sample up to its thread field. */
+const CUT_LINE = /^(?:#|P\d*(?:$|;(?:$|T)))/;
 const TIME = /^\d+$/;
 const MEMORY = /^-?\d+$/;
 const FULL = /^(\d+),([01]),(-?\d+)$/;
@@ -52,6 +60,20 @@ const FULL = /^(\d+),([01]),(-?\d+)$/;
 /** A short, one-line rendering of some input text for an error message. */
 function quote(text: string): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+}
+
+/**
+ * A metadata line `# key: value` as its key and value (the key trimmed, one
+ * blank after the colon dropped), or null if it has no key. Read by hand:
+ * a regular expression for it backtracks cubically on long blank runs.
+ */
+function parseMetadata(line: string): [string, string] | null {
+  const colon = line.indexOf(":");
+  if (colon < 0) return null;
+  const key = line.slice(1, colon).trim();
+  if (key === "") return null;
+  const from = colon + 1 < line.length && SPACE.test(line[colon + 1]) ? colon + 2 : colon + 1;
+  return [key, line.slice(from)];
 }
 
 /** Parses the frames of a sample line (the fields after the thread). */
@@ -103,13 +125,22 @@ function guessMode(metric: string): Mode {
   return metric.includes(",") ? "full" : "wall";
 }
 
-/**
- * Parses a whole profile in Austin's text format. Identical stacks of a
- * thread are merged (see {@link ProfileBuilder}). Without a `# mode:` line
- * before the first sample, the mode is taken from that sample's metric: full
- * for `t,i,m`, wall otherwise.
- */
-export function parseAustin(text: string, options: ParseOptions = {}): Profile {
+/** A profile read from a recording, with what was cut if it ended early. */
+export interface Recording {
+  profile: Profile;
+  /** Where the recording was cut; null if it was whole. */
+  truncation: Truncation | null;
+}
+
+/** {@link parseText}'s result: the profile, and the line that was cut, if any. */
+interface Parsed {
+  profile: Profile;
+  samples: number;
+  cut: { index: number; line: number } | null;
+}
+
+/** Parses Austin's text format; a last line without a newline that looks cut is left out. */
+function parseText(text: string, options: ParseOptions): Parsed {
   const builder = new ProfileBuilder();
   const stacks = new Map<string, Stack>();
   const onProgress = options.onProgress;
@@ -118,13 +149,21 @@ export function parseAustin(text: string, options: ParseOptions = {}): Profile {
   let modeFixed = false;
   let lineNo = 0;
   let start = 0;
+  let samples = 0;
+  let cut: Parsed["cut"] = null;
 
   while (start < text.length) {
     let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
+    const whole = end >= 0;
+    if (!whole) end = text.length;
     let line = text.slice(start, end);
+    const lineStart = start;
     start = end + 1;
     lineNo++;
+    if (!whole && CUT_LINE.test(line)) {
+      cut = { index: lineStart, line: lineNo };
+      break;
+    }
     if (onProgress !== undefined && start >= nextProgress) {
       onProgress(Math.min(start / text.length, 1));
       nextProgress = start + step;
@@ -133,9 +172,9 @@ export function parseAustin(text: string, options: ParseOptions = {}): Profile {
     if (line === "") continue;
 
     if (line[0] === "#") {
-      const m = METADATA.exec(line);
+      const m = parseMetadata(line);
       if (m === null) throw new AustinFormatError(`bad metadata ${quote(line)}`, lineNo);
-      const [, key, value] = m;
+      const [key, value] = m;
       if (key === "mode") {
         const mode = MODES.find((x) => x === value);
         if (mode === undefined) throw new AustinFormatError(`unknown mode ${quote(value)}`, lineNo);
@@ -217,17 +256,69 @@ export function parseAustin(text: string, options: ParseOptions = {}): Profile {
       idle,
       memory,
     );
+    samples++;
   }
   onProgress?.(1);
-  return builder.build();
+  return { profile: builder.build(), samples, cut };
 }
 
 /**
- * Reads a profile from a file's bytes: a MOJO stream (recognised by its
- * `MOJ` magic, converted with {@link mojoToText}; malformed streams raise a
- * `MojoError`) or Austin's text format, as UTF-8.
+ * Parses a whole profile in Austin's text format. Identical stacks of a
+ * thread are merged (see {@link ProfileBuilder}). Without a `# mode:` line
+ * before the first sample, the mode is taken from that sample's metric: full
+ * for `t,i,m`, wall otherwise. A text that was cut inside its last line
+ * raises an {@link AustinFormatError} (see {@link parseRecording}).
+ */
+export function parseAustin(text: string, options: ParseOptions = {}): Profile {
+  const parsed = parseText(text, options);
+  if (parsed.cut !== null) throw cutError(parsed.cut.line);
+  return parsed.profile;
+}
+
+/** The error of a text cut inside line `line`. */
+function cutError(line: number): AustinFormatError {
+  return new AustinFormatError("the text ends inside this line (no newline after it)", line);
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Parses a profile in Austin's text format as {@link parseAustin} does, but
+ * keeps the samples of a text cut inside its last line: that line is left
+ * out and named in the {@link Truncation} (its byte offset in UTF-8).
+ */
+export function parseRecording(text: string, options: ParseOptions = {}): Recording {
+  const { profile, samples, cut } = parseText(text, options);
+  if (cut === null) return { profile, truncation: null };
+  const offset = encoder.encode(text.slice(0, cut.index)).length;
+  return { profile, truncation: { offset, inside: `inside line ${cut.line}`, samples } };
+}
+
+/**
+ * Reads a recording from a file's bytes: a MOJO stream (recognised by its
+ * `MOJ` magic, converted with {@link readMojo}; malformed streams raise a
+ * `MojoError`) or Austin's text format, as UTF-8. A recording cut short
+ * gives the whole samples before the cut and its {@link Truncation}.
+ */
+export function readRecording(bytes: Uint8Array, options: ParseOptions = {}): Recording {
+  if (isMojo(bytes)) {
+    // The text of a MOJO stream ends with a whole line, cut or not.
+    const mojo = readMojo(bytes);
+    return { profile: parseText(mojo.text, options).profile, truncation: mojo.truncation };
+  }
+  const { profile, samples, cut } = parseText(new TextDecoder().decode(bytes), options);
+  if (cut === null) return { profile, truncation: null };
+  // The cut line is the last one: it starts after the last newline byte.
+  const offset = bytes.lastIndexOf(0x0a) + 1;
+  return { profile, truncation: { offset, inside: `inside line ${cut.line}`, samples } };
+}
+
+/**
+ * Reads a profile from a file's bytes as {@link readRecording} does, but
+ * fails on a recording that was cut: raises the `MojoTruncatedError` of a
+ * MOJO stream, or an {@link AustinFormatError} naming the cut line.
  */
 export function readProfile(bytes: Uint8Array, options: ParseOptions = {}): Profile {
-  const text = isMojo(bytes) ? mojoToText(bytes) : new TextDecoder().decode(bytes);
-  return parseAustin(text, options);
+  if (isMojo(bytes)) return parseAustin(mojoToText(bytes), options);
+  return parseAustin(new TextDecoder().decode(bytes), options);
 }

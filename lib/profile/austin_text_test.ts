@@ -7,7 +7,14 @@
 
 import assert from "node:assert/strict";
 import { MojoError } from "../mojo/reader.ts";
-import { AustinFormatError, parseAustin, readProfile } from "./austin_text.ts";
+import { describeTruncation } from "../truncation.ts";
+import {
+  AustinFormatError,
+  parseAustin,
+  parseRecording,
+  readProfile,
+  readRecording,
+} from "./austin_text.ts";
 import type { Profile, StackRecord } from "./model.ts";
 
 const FIXTURES = "/work/shared/fixtures/austin-3.7.0/";
@@ -177,12 +184,63 @@ Deno.test("parseAustin: without a mode line, the first metric decides", () => {
   assert.equal(parseAustin("").mode, "wall");
 });
 
-Deno.test("parseAustin: CRLF line ends and a last line without a newline", () => {
-  const p = parseAustin("# mode: cpu\r\n\r\nP1;T0:1;a.py:f:3 5\r\nP1;T0:1;a.py:f:3 6");
+Deno.test("parseAustin: CRLF line ends", () => {
+  const p = parseAustin("# mode: cpu\r\n\r\nP1;T0:1;a.py:f:3 5\r\nP1;T0:1;a.py:f:3 6\r\n");
   assert.equal(p.metadata.get("mode"), "cpu");
   assert.deepEqual(p.records, [
     record({ frames: [{ filename: "a.py", scope: "f", line: 3 }], count: 2, time: 11 }),
   ]);
+});
+
+Deno.test("parseRecording: a last line without a newline was cut: left out and reported", () => {
+  // "é" takes two bytes: the offset is in UTF-8 bytes.
+  const text = "# mode: cpu\r\n\r\nP1;T0:1;é.py:f:3 5\r\nP1;T0:1;é.py:f:3 6";
+  const r = parseRecording(text);
+  assert.equal(r.profile.metadata.get("mode"), "cpu");
+  assert.deepEqual(r.profile.records, [
+    record({ frames: [{ filename: "é.py", scope: "f", line: 3 }], count: 1, time: 5 }),
+  ]);
+  assert.deepEqual(r.truncation, { offset: 36, inside: "inside line 4", samples: 1 });
+  assert.equal(
+    describeTruncation(r.truncation!),
+    "truncated at byte 36 (inside line 4); kept the 1 sample before it",
+  );
+  assert.deepEqual(readRecording(encoder.encode(text)), r);
+  // The strict readers name the cut line.
+  fails(text, 4, /the text ends inside this line/);
+  assert.throws(() => readProfile(encoder.encode(text)), AustinFormatError);
+  // Every cut of a sample or metadata line looks cut, down to its first byte.
+  const h = header("wall");
+  for (const tail of ["P", "P12", "P12;", "P12;T", "P12;T0:1;a.py:f:3 1", "#", "# mo", "#x"]) {
+    const cut = parseRecording(h + "P1;T0:1 5\n" + tail);
+    assert.deepEqual(cut.truncation, {
+      offset: h.length + 10,
+      inside: "inside line 6",
+      samples: 1,
+    }, tail);
+    assert.equal(cut.profile.records.length, 1, tail);
+  }
+  // A whole text has none, with or without its footer.
+  assert.equal(parseRecording(h + "P1;T0:1 5\n").truncation, null);
+  assert.equal(parseRecording("").truncation, null);
+  // A last line that no Austin line starts like is malformed, not cut.
+  fails(h + "hello", 5, /not a sample or metadata line: "hello"/);
+  fails(h + "P1x", 5, /sample without a metric/);
+  assert.throws(() => parseRecording(h + "Px;T0:1 5"), AustinFormatError);
+});
+
+Deno.test("parseAustin: a metadata line with long blank runs is read at once", () => {
+  // A regular expression with `\\s*([^:]+?)\\s*:` took seconds on a few thousand blanks.
+  const blanks = " ".repeat(50_000);
+  const started = performance.now();
+  fails(`#${blanks}x\n`, 1, /bad metadata/);
+  const p = parseAustin(`#${blanks}key${blanks}:${blanks}value\n`);
+  assert.equal(p.metadata.get("key"), `${blanks.slice(1)}value`);
+  assert.equal(parseAustin("#key:\tv\n").metadata.get("key"), "v");
+  assert.equal(parseAustin("# key:  v \n").metadata.get("key"), " v ");
+  assert.equal(parseAustin("# a b : c: d\n").metadata.get("a b"), "c: d");
+  fails("# : v\n", 1, /bad metadata/);
+  assert.ok(performance.now() - started < 1000, `${performance.now() - started} ms`);
 });
 
 // ---------------------------------------------------------------------------

@@ -25,8 +25,16 @@ const MAX_FRAMES = 2048;
 const LINEAR_UNIQUE = 48;
 /** Code headers read in one system call. */
 const BATCH = 256;
-/** Entries kept before the cache is emptied, to bound memory. */
-const MAX_ENTRIES = 32768;
+/** Spans of one call with a {@link Rider}: the watched pointer, the rider's, headers. */
+const RIDER_SPANS = 1024;
+/**
+ * Entries kept before the cache is emptied, to bound memory: more than the
+ * code objects a program's samples meet in a while, few enough that a
+ * target making new code objects all the time (tests/targets/soak.py) keeps
+ * the sampler's memory flat after its first minute (with 32 768 it grew
+ * for three minutes).
+ */
+const MAX_ENTRIES = 4096;
 
 /** What the sampler needs of one code object. */
 export class CodeInfo {
@@ -105,6 +113,25 @@ export class CodeInfo {
 /** Stands for an executable that is not a code object (3.13+): skipped like a shim. */
 const NOT_CODE = new CodeInfo("", "", 0, new Uint8Array(0), null as unknown as Layout, true);
 
+/**
+ * Spans of memory that a caller of {@link CodeCache.resolveMany} wants read
+ * in the same system call as the code objects' headers, after the watched
+ * pointer and before the headers. `read` and `offset` are set by the call:
+ * whether all `bytes` of them were read, and where they start in
+ * {@link CodeCache.riderView}.
+ */
+export interface Rider {
+  readonly addresses: Float64Array;
+  readonly lengths: Float64Array;
+  count: number;
+  bytes: number;
+  read: boolean;
+  offset: number;
+}
+
+/** The most bytes a {@link Rider} can carry. */
+export const RIDER_BYTES = 65536;
+
 /** Reads and caches code objects of one process. */
 export class CodeCache {
   readonly #entries = new Map<number, CodeInfo>();
@@ -132,7 +159,7 @@ export class CodeCache {
     this.#buffer = memory.buffer(Math.max(MAX_STRING_LENGTH * 4, 65536));
     this.#header = memory.buffer(512);
     this.#typeName = memory.buffer(64);
-    this.#batch = memory.buffer(BATCH * layout.code.size);
+    this.#batch = memory.buffer(BATCH * layout.code.size + RIDER_BYTES + 8);
   }
 
   /**
@@ -160,6 +187,7 @@ export class CodeCache {
     count: number,
     out: (CodeInfo | null)[],
     watch = 0,
+    rider: Rider | null = null,
   ): boolean {
     // Recursion repeats code objects: read each distinct one once.
     const seen = this.#seen;
@@ -200,6 +228,11 @@ export class CodeCache {
     const view = batch.view;
     const resolved = this.#resolved;
     let done = 0;
+    if (rider !== null) {
+      rider.read = false;
+      done = this.#readWithRider(n, watch, rider);
+      if (done < 0) return false;
+    }
     while (done < n) {
       const want = Math.min(n - done, BATCH);
       const got = Math.max(this.memory.readMany(unique, done, want, size, batch), 0);
@@ -231,6 +264,57 @@ export class CodeCache {
     for (let i = 0; i < count; i++) out[i] = resolved[slot[i]];
     return true;
   }
+
+  /**
+   * The first batch of `resolveMany` with the rider's spans: the watched
+   * pointer, the rider, then as many headers as fit, in one call. Returns
+   * how many of the `n` unique addresses it dealt with (0 if the call came
+   * short of the rider, whose spans are then not read; the headers are then
+   * read without it), or -1 if a header read is not a code object's.
+   */
+  #readWithRider(n: number, watch: number, rider: Rider): number {
+    const size = this.layout.code.size;
+    const unique = this.#unique;
+    const addresses = this.#riderAddresses;
+    const lengths = this.#riderLengths;
+    const first = watch > 0 ? 1 : 0;
+    let spans = 0;
+    if (watch > 0) {
+      addresses[spans] = watch;
+      lengths[spans++] = 8;
+    }
+    for (let i = 0; i < rider.count; i++) {
+      addresses[spans] = rider.addresses[i];
+      lengths[spans++] = rider.lengths[i];
+    }
+    const headers = Math.min(n - first, BATCH, RIDER_SPANS - spans);
+    for (let i = 0; i < headers; i++) {
+      addresses[spans] = unique[first + i];
+      lengths[spans++] = size;
+    }
+    const before = 8 * first + rider.bytes;
+    const got = this.memory.readSpans(addresses, lengths, spans, this.#batch);
+    if (got < before) return 0;
+    rider.read = true;
+    rider.offset = 8 * first;
+    const view = this.#batch.view;
+    if (watch > 0) this.watched = u64(view, 0);
+    const read = Math.floor((got - before) / size);
+    for (let i = 0; i < read; i++) {
+      const info = this.#lookup(unique[first + i], view, before + i * size);
+      if (info === null) return -1;
+      this.#resolved[first + i] = info;
+    }
+    return first + read;
+  }
+
+  /** The bytes of the last {@link Rider} read (at its `offset`). */
+  get riderView(): DataView {
+    return this.#batch.view;
+  }
+
+  readonly #riderAddresses = new Float64Array(RIDER_SPANS);
+  readonly #riderLengths = new Float64Array(RIDER_SPANS);
 
   /** The entry for the code object whose header is at `base` in `view`. */
   #lookup(address: number, view: DataView, base: number): CodeInfo | null {

@@ -9,7 +9,7 @@
  */
 
 import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
-import type { CodeCache, CodeInfo } from "./code_cache.ts";
+import { type CodeCache, type CodeInfo, type Rider, RIDER_BYTES } from "./code_cache.ts";
 import type { Runtime } from "./discovery.ts";
 import type { Layout } from "./layout.ts";
 import { u64 } from "../bytes.ts";
@@ -23,7 +23,8 @@ const MAX_INTERPRETERS = 256;
  * A stack that changed while it was read is read again: at least
  * MAX_RETRIES times and for RETRY_MS. A walk must also be confirmed after
  * it: the thread's top frame is the same, or (up to 3.10) the walk's first
- * frame is still called from its second. From 3.11, after SURE_MS (or
+ * frame is still called from its second and the walk ends at the thread's
+ * own bottom frame (see `#ownBottom`). From 3.11, after SURE_MS (or
  * MAX_RETRIES walks) a walk whose every frame checked out is taken
  * unconfirmed: its stack changes faster than it can be read. Even such a
  * stack stands still now and then (its thread waits for the GIL, or runs
@@ -40,6 +41,15 @@ const RETRY_MS = 1;
  * with 0xDD bytes): its thread has ended.
  */
 const USER_SPACE_END = 2 ** 47;
+/** Bytes and spans read at once by the check that a walk's frames did not change. */
+const CHECK_BYTES = RIDER_BYTES;
+const CHECK_SPANS = 512;
+/** Frames closer than this share a span of the check (a gap costs less than an iovec). */
+const MERGE_GAP = 1024;
+/** Spans of a merged check, at most (each frame is tried against each span). */
+const MAX_MERGED_SPANS = 64;
+/** Threads whose bottom frame is remembered (see `#ownBottom`). */
+const BOTTOMS = 64;
 /** Thread states of the first interpreter read with each pass's first read. */
 const PREFETCH_THREADS = 16;
 /** Outcomes of a frame walk. */
@@ -143,8 +153,45 @@ export class StackWalker {
   #block = 0;
   /** Bytes of the last `#readAround`. */
   #readLength = 0;
-  /** The frame objects of the current walk (2.7–3.10). */
-  readonly #walkedFrames = new Float64Array(MAX_FRAMES);
+  /**
+   * Every frame the current walk visited (shims too), with the values the
+   * walk took from it: its link to the caller, its code pointer and its
+   * instruction (`f_lasti` up to 3.10, `instr_ptr` from 3.11). Read again
+   * after the walk (see `#planCheck`).
+   */
+  readonly #walkedFrames = new Float64Array(MAX_FRAMES + 1);
+  readonly #walkedBacks = new Float64Array(MAX_FRAMES + 1);
+  readonly #walkedCodes = new Float64Array(MAX_FRAMES + 1);
+  readonly #walkedInstructions = new Float64Array(MAX_FRAMES + 1);
+  #visited = 0;
+  /**
+   * The spans that read the walked frames again, riding in the code objects'
+   * read; and where the rest is read when they take more than one call.
+   */
+  readonly #rider: Rider = {
+    addresses: new Float64Array(CHECK_SPANS),
+    lengths: new Float64Array(CHECK_SPANS),
+    count: 0,
+    bytes: 0,
+    read: false,
+    offset: 0,
+  };
+  readonly #check: ReadBuffer;
+  /**
+   * Whether the check's spans are merged (see `#planMerged`): then each
+   * walked frame's offset in the bytes read, and scratch for the planning.
+   */
+  #merged = false;
+  readonly #frameOffsets = new Float64Array(MAX_FRAMES + 1);
+  readonly #frameSpan = new Int32Array(MAX_FRAMES + 1);
+  readonly #spanOffsets = new Float64Array(MAX_MERGED_SPANS);
+  /** Bytes of a frame (object up to 3.10, interpreter frame from 3.11) that a check reads. */
+  readonly #frameSize: number;
+  /** The thread state being walked, and (3.11, 3.12) the C frame that gave its top frame. */
+  #walkTs = 0;
+  #walkCframe = 0;
+  /** The C frame that the last `#currentFrame` went through. */
+  #readCframe = 0;
   /**
    * The pass's first read (see `#prefetchPass`): where each span was read
    * from, its length and its offset in `#prefetch`, and the bytes read.
@@ -167,9 +214,18 @@ export class StackWalker {
   readonly #lastCframes = new Float64Array(PREFETCH_THREADS);
   /** Thread states in this pass's first read (its C frames follow them). */
   #prefetchThreads = 0;
-  /** The caller of the walk's first frame (2.7–3.10), and a buffer to read the first again. */
-  #secondFrame = 0;
+  /** 2.7–3.10: a buffer to read the walk's first frame again. */
   readonly #firstFrame: ReadBuffer;
+  /**
+   * Threads' outermost frames in their last sure walks (2.7–3.10): thread
+   * state, thread id and frame, for up to BOTTOMS threads.
+   */
+  readonly #bottomStates = new Float64Array(BOTTOMS);
+  readonly #bottomTids = new Float64Array(BOTTOMS);
+  readonly #bottomFrames = new Float64Array(BOTTOMS);
+  /** The pass in which each entry was last used: the least recent one is replaced. */
+  readonly #bottomUsed = new Float64Array(BOTTOMS);
+  #passes = 0;
   #interp = 0;
   #nextInterp = 0;
   #interpId = 0;
@@ -195,6 +251,10 @@ export class StackWalker {
       8 + this.#interpSpan[1] + PREFETCH_THREADS * (runtime.layout.thread.size + 8 + windows),
     );
     this.#window = memory.buffer(WINDOW);
+    this.#check = memory.buffer(CHECK_BYTES);
+    this.#frameSize = runtime.layout.thread.frame >= 0
+      ? runtime.layout.frameObject.size
+      : runtime.layout.interpreterFrame.size;
     this.#windowView = this.#window.view;
     this.#firstFrame = memory.buffer(Math.max(runtime.layout.frameObject.size, 64));
     if (runtime.layout.thread.frame >= 0) {
@@ -214,6 +274,7 @@ export class StackWalker {
    * cannot be read (the process is gone or denies access).
    */
   beginPass(): number {
+    this.#passes++;
     this.#interps = 0;
     this.#ts = 0;
     if (this.#prefetchPass()) return 0;
@@ -363,6 +424,8 @@ export class StackWalker {
     if (o.frame >= 0) frame = u64(view, base + o.frame);
     else if (o.currentFrame >= 0) frame = u64(view, base + o.currentFrame);
     else frame = this.#cframeFrameOf(k, cframe, prefetched);
+    this.#walkTs = ts;
+    this.#walkCframe = cframe;
     // Where the thread's top frame is kept: read again after the walk, in
     // the same system call as the code objects' headers.
     const fresh = o.cframe < 0;
@@ -374,6 +437,7 @@ export class StackWalker {
       ? cframe + o.cframeCurrentFrame
       : 0;
     let started = 0;
+    let sure = false;
     for (let attempt = 0;; attempt++) {
       out.walked = 0;
       // The first walk may start in the data-stack window of the first read.
@@ -394,9 +458,20 @@ export class StackWalker {
       // 3.12 keep the top frame in the C frame of the evaluation loop that
       // runs it: one that stays the same while a nested loop runs still
       // vouches for the frames under it.)
-      if (walk !== TORN && watched >= 0 && watched === frame) break;
+      if (walk !== TORN && watched >= 0 && watched === frame) {
+        sure = true;
+        break;
+      }
       const top = fresh && watched >= 0 ? watched : this.#currentFrame(ts);
-      if (walk !== TORN && (top === frame || this.#stillCalling(frame))) break;
+      if (walk !== TORN && top === frame) {
+        sure = true;
+        break;
+      }
+      // Still calling: taken only if the walk ends at this thread's bottom
+      // frame. A frame freed by one thread is soon another thread's: a walk
+      // from a top frame freed meanwhile can go down another thread's
+      // stack, whose frames all check out.
+      if (walk !== TORN && this.#stillCalling(frame) && this.#ownBottom(ts, out.threadId)) break;
       if (top >= USER_SPACE_END) {
         // No sample, like a thread state without a live thread.
         out.threadId = 0;
@@ -416,24 +491,65 @@ export class StackWalker {
       out.depth = 0;
       out.invalid = false;
       frame = top;
+      this.#walkCframe = this.#readCframe;
     }
     if (k < PREFETCH_THREADS) this.#lastTops[k] = frame;
+    if (sure && o.frame >= 0 && !out.invalid) this.#keepBottom(ts, out.threadId);
     return next === ts ? 0 : next;
   }
 
   /**
-   * 2.7–3.10, after a walk whose thread's top frame changed: true if the
-   * walk's first frame is still alive and still called from the second.
-   * A frame holds a reference to its caller and a caller's link never
-   * changes while it lives, so every frame under the first one was then
-   * the same object all through the walk: the stack read is one that was.
+   * 2.7–3.10: true if the walk's first frame is still alive and still
+   * called from its second (the thread pushed frames on the walked stack).
    */
   #stillCalling(first: number): boolean {
-    if (this.#layout.thread.frame < 0 || first <= 0) return false;
+    if (this.#layout.thread.frame < 0 || first <= 0 || this.#visited < 1) return false;
     const o = this.#layout.frameObject;
     const buffer = this.#firstFrame;
     if (this.#memory.read(first, o.size, buffer) !== o.size) return false;
-    return u64(buffer.view, 0) !== 0 && u64(buffer.view, o.back) === this.#secondFrame;
+    return u64(buffer.view, 0) !== 0 && u64(buffer.view, o.back) === this.#walkedBacks[0];
+  }
+
+  /**
+   * True if the walk's outermost frame can be the thread's bottom frame:
+   * the one its last sure walk ended at, or for a thread without one, a
+   * frame that is no other thread's bottom.
+   */
+  #ownBottom(ts: number, threadId: number): boolean {
+    if (this.#visited === 0 || threadId <= 0) return false;
+    const bottom = this.#walkedFrames[this.#visited - 1];
+    const own = this.#bottomOf(ts, threadId);
+    if (own >= 0) return this.#bottomFrames[own] === bottom;
+    for (let j = 0; j < BOTTOMS; j++) {
+      if (this.#bottomTids[j] > 0 && this.#bottomFrames[j] === bottom) return false;
+    }
+    return true;
+  }
+
+  /** The entry of the thread with this state and id in the bottom frames, or -1. */
+  #bottomOf(ts: number, threadId: number): number {
+    for (let j = 0; j < BOTTOMS; j++) {
+      if (this.#bottomStates[j] === ts && this.#bottomTids[j] === threadId) {
+        this.#bottomUsed[j] = this.#passes;
+        return j;
+      }
+    }
+    return -1;
+  }
+
+  /** Remembers the outermost frame of the thread's sure walk. */
+  #keepBottom(ts: number, threadId: number): void {
+    if (this.#visited === 0 || threadId <= 0) return;
+    let j = this.#bottomOf(ts, threadId);
+    if (j < 0) {
+      // Threads sampled on every pass keep their entries; ended ones go.
+      j = 0;
+      for (let i = 1; i < BOTTOMS; i++) if (this.#bottomUsed[i] < this.#bottomUsed[j]) j = i;
+      this.#bottomStates[j] = ts;
+      this.#bottomTids[j] = threadId;
+      this.#bottomUsed[j] = this.#passes;
+    }
+    this.#bottomFrames[j] = this.#walkedFrames[this.#visited - 1];
   }
 
   /** The thread's current frame (object up to 3.10, interpreter frame from 3.11), or -1. */
@@ -441,7 +557,8 @@ export class StackWalker {
     const o = this.#layout.thread;
     if (o.frame >= 0) return this.#pointer(ts + o.frame);
     if (o.currentFrame >= 0) return this.#pointer(ts + o.currentFrame);
-    return this.#cframeFrame(this.#pointer(ts + o.cframe));
+    this.#readCframe = this.#pointer(ts + o.cframe);
+    return this.#cframeFrame(this.#readCframe);
   }
 
   /**
@@ -477,7 +594,7 @@ export class StackWalker {
     const blocks = this.#blocks;
     const walked = this.#walkedFrames;
     this.#blockCount = 0;
-    this.#secondFrame = -1;
+    this.#visited = 0;
     let n = 0;
     while (frame !== 0) {
       const at = this.#frameObjectAt(frame, o.size);
@@ -486,15 +603,20 @@ export class StackWalker {
       const back = u64(view, at + o.back);
       // A frame nobody references was freed: its f_back links a free list.
       if (back === frame || u64(view, at) === 0) return TORN;
-      if (this.#secondFrame < 0) this.#secondFrame = back;
-      if (!out.add(u64(view, at + o.code), view.getInt32(at + o.lasti, true))) {
+      const code = u64(view, at + o.code);
+      const lasti = view.getInt32(at + o.lasti, true);
+      if (!out.add(code, lasti)) {
         // Too deep, or a cycle: a frame met twice means the chain changed
         // under the walk (looked for only here, to keep the walk cheap).
         if (repeats(walked, n)) return TORN;
         out.invalid = true;
         return DONE;
       }
-      walked[n++] = frame;
+      walked[n] = frame;
+      this.#walkedBacks[n] = back;
+      this.#walkedCodes[n] = code;
+      this.#walkedInstructions[n] = lasti;
+      this.#visited = ++n;
       frame = back;
     }
     return DONE;
@@ -566,6 +688,7 @@ export class StackWalker {
     const o = layout.interpreterFrame;
     const codeAdaptive = layout.code.codeAdaptive;
     let frames = 0;
+    this.#visited = 0;
     while (frame !== 0) {
       const at = this.#frameAt(frame, o.size);
       if (at < 0) return TORN;
@@ -575,10 +698,16 @@ export class StackWalker {
       // Shim frames are not counted as stack depth: bound the walk here.
       if (++frames > MAX_FRAMES) return TORN;
       const owner = view.getUint8(at + o.owner);
+      const raw = u64(view, at + o.code);
+      const instruction = u64(view, at + o.instrPtr);
+      this.#walkedFrames[frames - 1] = frame;
+      this.#walkedBacks[frames - 1] = previous;
+      this.#walkedCodes[frames - 1] = raw;
+      this.#walkedInstructions[frames - 1] = instruction;
+      this.#visited = frames;
       if (owner < o.shimOwnerMin) {
-        let code = u64(view, at + o.code);
-        if (o.taggedCode) code -= code % 4;
-        const index = (u64(view, at + o.instrPtr) - (code + codeAdaptive)) / 2;
+        const code = o.taggedCode ? raw - raw % 4 : raw;
+        const index = (instruction - (code + codeAdaptive)) / 2;
         if (!out.add(code, index)) {
           out.invalid = true;
           return DONE;
@@ -629,6 +758,137 @@ export class StackWalker {
   }
 
   /**
+   * Plans the check that the walk's frames did not change under it: spans
+   * in `#rider` that read walked frames from `from` on again (with, first,
+   * 3.11's and 3.12's C frame), as many as one system call takes. Returns
+   * the index after the last frame planned.
+   *
+   * Frames may be read while their stack changes (one system call copies a
+   * page at a time while the target runs on another core): a walk across
+   * such a change links frames of two moments into a stack that never was,
+   * and every other check (links, code objects, the top frame) can pass.
+   * Frames that read the same again after the walk were so in between, and
+   * so was the stack they make. The C frame that gave the top frame (3.11,
+   * 3.12) must still be the thread's: one that returned meanwhile leaves a
+   * stale pointer behind.
+   */
+  #planCheck(from: number): number {
+    const rider = this.#rider;
+    const n = this.#visited;
+    const layout = this.#layout;
+    const size = this.#frameSize;
+    const frames = this.#walkedFrames;
+    const addresses = rider.addresses;
+    const lengths = rider.lengths;
+    let spans = 0;
+    let bytes = 0;
+    if (from === 0 && layout.thread.cframe >= 0) {
+      addresses[spans] = this.#walkTs + layout.thread.cframe;
+      lengths[spans++] = 8;
+      bytes = 8;
+    }
+    if (from === 0 && this.#planMerged(spans, bytes)) return n;
+    // Too many places: one span per frame, in as many calls as it takes.
+    this.#merged = false;
+    let next = from;
+    while (next < n && spans < CHECK_SPANS && bytes + size <= CHECK_BYTES) {
+      addresses[spans] = frames[next++];
+      lengths[spans++] = size;
+      bytes += size;
+    }
+    rider.count = spans;
+    rider.bytes = bytes;
+    return next;
+  }
+
+  /**
+   * Plans every walked frame in spans after the first `spans`: frames less
+   * than MERGE_GAP bytes apart share a span (a data stack's frames make one,
+   * frame objects of one allocator pool a few). False if they do not fit in
+   * one call.
+   */
+  #planMerged(first: number, bytesBefore: number): boolean {
+    const rider = this.#rider;
+    const n = this.#visited;
+    const size = this.#frameSize;
+    const frames = this.#walkedFrames;
+    const starts = rider.addresses;
+    const ends = rider.lengths; // span ends until the lengths are set below
+    const spanOf = this.#frameSpan;
+    let spans = first;
+    for (let i = 0; i < n; i++) {
+      const frame = frames[i];
+      let s = first;
+      while (s < spans && (frame + size + MERGE_GAP < starts[s] || frame > ends[s] + MERGE_GAP)) {
+        s++;
+      }
+      if (s === spans) {
+        if (spans >= MAX_MERGED_SPANS) return false;
+        starts[s] = frame;
+        ends[s] = frame + size;
+        spans++;
+      } else {
+        if (frame < starts[s]) starts[s] = frame;
+        if (frame + size > ends[s]) ends[s] = frame + size;
+      }
+      spanOf[i] = s;
+    }
+    let bytes = bytesBefore;
+    const offsets = this.#spanOffsets;
+    for (let s = first; s < spans; s++) {
+      offsets[s] = bytes;
+      ends[s] -= starts[s];
+      bytes += ends[s];
+    }
+    if (bytes > CHECK_BYTES) return false;
+    for (let i = 0; i < n; i++) {
+      const s = spanOf[i];
+      this.#frameOffsets[i] = offsets[s] + frames[i] - starts[s];
+    }
+    rider.count = spans;
+    rider.bytes = bytes;
+    this.#merged = true;
+    return true;
+  }
+
+  /**
+   * The check planned by `#planCheck(from)`, on its bytes read at `base` in
+   * `view`: true if walked frames `from` to `to` (and the C frame) hold what
+   * the walk took from them.
+   */
+  #verify(view: DataView, base: number, from: number, to: number): boolean {
+    if (from === 0 && this.#layout.thread.cframe >= 0) {
+      if (u64(view, base) !== this.#walkCframe) return false;
+    }
+    const objects = this.#layout.thread.frame >= 0;
+    const size = this.#frameSize;
+    const skip = from === 0 && this.#layout.thread.cframe >= 0 ? 8 : 0;
+    for (let i = from; i < to; i++) {
+      const offset = this.#merged ? base + this.#frameOffsets[i] : base + skip + (i - from) * size;
+      if (!this.#holds(view, offset, i, objects)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * True if the frame read at `at` holds the values the walk took from
+   * walked frame `i`. The innermost frame's instruction moves on as long as
+   * its thread runs: only its caller and its code must be the same.
+   */
+  #holds(view: DataView, at: number, i: number, objects: boolean): boolean {
+    if (objects) {
+      const o = this.#layout.frameObject;
+      return u64(view, at + o.back) === this.#walkedBacks[i] &&
+        u64(view, at + o.code) === this.#walkedCodes[i] &&
+        (i === 0 || view.getInt32(at + o.lasti, true) === this.#walkedInstructions[i]);
+    }
+    const o = this.#layout.interpreterFrame;
+    return u64(view, at + o.previous) === this.#walkedBacks[i] &&
+      u64(view, at + o.code) === this.#walkedCodes[i] &&
+      (i === 0 || u64(view, at + o.instrPtr) === this.#walkedInstructions[i]);
+  }
+
+  /**
    * Resolves the walked frames into code objects and lines, dropping shim
    * frames, and reads the pointer at `watch` in the same call. TORN if a
    * code object could not be read (its frame was reused while we walked)
@@ -638,8 +898,30 @@ export class StackWalker {
   #resolve(out: ThreadSample, watch: number): number {
     const n = out.walked;
     const resolved = out.resolved;
-    if ((n > 0 || watch > 0) && !this.#codes.resolveMany(out.addresses, n, resolved, watch)) {
+    // The check that the walked frames did not change rides in the read of
+    // the code objects; a deep stack of scattered frame objects may need
+    // more reads of its own.
+    const rider = this.#rider;
+    const visited = this.#visited;
+    let checked = visited > 0 ? this.#planCheck(0) : 0;
+    const riding = visited > 0 ? rider : null;
+    if (
+      (n > 0 || watch > 0 || riding !== null) &&
+      !this.#codes.resolveMany(out.addresses, n, resolved, watch, riding)
+    ) {
       return TORN;
+    }
+    if (riding !== null) {
+      if (!rider.read || !this.#verify(this.#codes.riderView, rider.offset, 0, checked)) {
+        return TORN;
+      }
+      const check = this.#check;
+      while (checked < visited) {
+        const from = checked;
+        checked = this.#planCheck(from);
+        const got = this.#memory.readSpans(rider.addresses, rider.lengths, rider.count, check);
+        if (got !== rider.bytes || !this.#verify(check.view, 0, from, checked)) return TORN;
+      }
     }
     if (n > 0 && !out.invalid && (resolved[n - 1] as CodeInfo).generator) return TORN;
     let depth = 0;

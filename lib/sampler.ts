@@ -8,7 +8,7 @@
 
 import type { Platform, RemoteMemory } from "../platforms/platform.ts";
 import type { Mode, SampleWriter } from "./output/format.ts";
-import type { OutputSink } from "./output/sink.ts";
+import { OutputError, type OutputSink } from "./output/sink.ts";
 import type { Runtime } from "./python/discovery.ts";
 import { ThreadSample } from "./python/walker.ts";
 import { SamplingStats } from "./stats.ts";
@@ -29,7 +29,7 @@ export interface SamplerOptions {
 
 /** Why the loop stopped early, set from outside (signal handlers). */
 export interface StopRequest {
-  signal: "SIGINT" | "SIGTERM" | null;
+  signal: "SIGINT" | "SIGTERM" | "SIGHUP" | null;
 }
 
 /** What a run produced. */
@@ -38,6 +38,8 @@ export interface SamplingResult {
   stats: SamplingStats;
   /** The exposure time ran out. */
   exposed: boolean;
+  /** The write of the output that failed and ended the run, or null. */
+  failure: OutputError | null;
 }
 
 const FLUSH_EVERY_US = 100_000;
@@ -94,7 +96,8 @@ export function liveThread(platform: Platform, target: Target, tid: number): boo
  * output is flushed, control returns to the event loop (signals, child
  * exits) and `housekeeping` runs: it may remove targets that ended and add
  * new ones (at the front), and returns false to end the run. A target whose
- * interpreter list cannot be read any more is dropped at once.
+ * interpreter list cannot be read any more is dropped at once. A failed
+ * write of the output ends the loop: it is returned as the `failure`.
  */
 export async function runSampler(
   platform: Platform,
@@ -120,74 +123,80 @@ export async function runSampler(
   let running = true;
   /** How late the kernel wakes the loop, on average (µs). */
   let late = 0;
+  let failure: OutputError | null = null;
 
-  while (running && stop.signal === null) {
-    const passStart = clock.nowUs();
-    for (let t = 0; t < targets.length; t++) {
-      const target = targets[t];
-      const delta = passStart - target.timestamp;
-      if (target.walker.beginPass() < 0) {
-        targets.splice(t--, 1);
-        continue;
-      }
-      let probe = probes.get(target);
-      if (probe === undefined) probes.set(target, probe = new Probe(target.memory));
-      let holder = -1;
-      let holderInterp = -1;
-      while (target.walker.nextThread(sample)) {
-        // A thread state whose thread has not started or has ended has no TID
-        // (or, torn, a TID that is no thread of the process).
-        if (!liveThread(platform, target, sample.threadId)) continue;
-        if (excludeEmpty && sample.depth === 0 && !sample.invalid) continue;
-        let memDelta = 0;
-        if (memoryNeeded) {
-          if (holderInterp !== sample.interpreter) {
-            holderInterp = sample.interpreter;
-            holder = gilHolder(probe, target.runtime, sample.interpreter);
-          }
-          if (holder === sample.threadState) {
-            const rss = platform.residentBytes(target.pid);
-            if (rss >= 0) {
-              memDelta = rss - target.rss;
-              target.rss = rss;
+  try {
+    while (running && stop.signal === null) {
+      const passStart = clock.nowUs();
+      for (let t = 0; t < targets.length; t++) {
+        const target = targets[t];
+        const delta = passStart - target.timestamp;
+        if (target.walker.beginPass() < 0) {
+          targets.splice(t--, 1);
+          continue;
+        }
+        let probe = probes.get(target);
+        if (probe === undefined) probes.set(target, probe = new Probe(target.memory));
+        let holder = -1;
+        let holderInterp = -1;
+        while (target.walker.nextThread(sample)) {
+          // A thread state whose thread has not started or has ended has no TID
+          // (or, torn, a TID that is no thread of the process).
+          if (!liveThread(platform, target, sample.threadId)) continue;
+          if (excludeEmpty && sample.depth === 0 && !sample.invalid) continue;
+          let memDelta = 0;
+          if (memoryNeeded) {
+            if (holderInterp !== sample.interpreter) {
+              holderInterp = sample.interpreter;
+              holder = gilHolder(probe, target.runtime, sample.interpreter);
+            }
+            if (holder === sample.threadState) {
+              const rss = platform.residentBytes(target.pid);
+              if (rss >= 0) {
+                memDelta = rss - target.rss;
+                target.rss = rss;
+              }
             }
           }
+          if (delta === 0 && memDelta === 0) continue;
+          if (mode === "memory" && memDelta === 0) continue;
+          const idle = idleNeeded && platform.threadIdle(target.pid, sample.threadId);
+          if (mode === "cpu" && idle) continue;
+          const inGc = gc && collecting(probe, target.runtime, sample.interpreter);
+          writer.sample(target.pid, sample, inGc, delta, idle, memDelta);
+          if (inGc) stats.gcTime += delta;
+          stats.record(clock.nowUs() - passStart, intervalUs, sample.invalid);
         }
-        if (delta === 0 && memDelta === 0) continue;
-        if (mode === "memory" && memDelta === 0) continue;
-        const idle = idleNeeded && platform.threadIdle(target.pid, sample.threadId);
-        if (mode === "cpu" && idle) continue;
-        const inGc = gc && collecting(probe, target.runtime, sample.interpreter);
-        writer.sample(target.pid, sample, inGc, delta, idle, memDelta);
-        if (inGc) stats.gcTime += delta;
-        stats.record(clock.nowUs() - passStart, intervalUs, sample.invalid);
+        target.timestamp += delta;
       }
-      target.timestamp += delta;
+      const now = clock.nowUs();
+      if (now >= deadline) {
+        exposed = true;
+        break;
+      }
+      if (now >= nextFlush || targets.length === 0) {
+        sink.flush();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        running = housekeeping();
+        nextFlush = clock.nowUs() + FLUSH_EVERY_US;
+      }
+      // With nothing to sample (children mode, between processes), wait for the next scan.
+      if (targets.length === 0) {
+        if (nextFlush > clock.nowUs()) clock.sleepUntilUs(nextFlush);
+        continue;
+      }
+      // The kernel wakes us a little late: aim that much earlier, so that
+      // passes start every interval on average.
+      const wake = passStart + intervalUs - late;
+      if (wake > clock.nowUs()) {
+        clock.sleepUntilUs(wake);
+        const lateness = clock.nowUs() - wake;
+        late += (Math.min(lateness, intervalUs / 2) - late) / 8;
+      }
     }
-    const now = clock.nowUs();
-    if (now >= deadline) {
-      exposed = true;
-      break;
-    }
-    if (now >= nextFlush || targets.length === 0) {
-      sink.flush();
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      running = housekeeping();
-      nextFlush = clock.nowUs() + FLUSH_EVERY_US;
-    }
-    // With nothing to sample (children mode, between processes), wait for the next scan.
-    if (targets.length === 0) {
-      if (nextFlush > clock.nowUs()) clock.sleepUntilUs(nextFlush);
-      continue;
-    }
-    // The kernel wakes us a little late: aim that much earlier, so that
-    // passes start every interval on average.
-    const wake = passStart + intervalUs - late;
-    if (wake > clock.nowUs()) {
-      clock.sleepUntilUs(wake);
-      const lateness = clock.nowUs() - wake;
-      late += (Math.min(lateness, intervalUs / 2) - late) / 8;
-    }
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    failure = e;
   }
-  return { durationUs: clock.nowUs() - start, stats, exposed };
+  return { durationUs: clock.nowUs() - start, stats, exposed, failure };
 }

@@ -35,6 +35,12 @@ export interface Target {
    * when the process is in another PID namespace (its ids are not ours).
    */
   threads: Set<number> | null;
+  /**
+   * The program the process ran when its interpreter was found
+   * ({@link Platform.execToken}): another one means it has exec'd since,
+   * and this target reads the memory of a program that is gone.
+   */
+  execToken: string;
 }
 
 /** The outcome of a search for a process's interpreter. */
@@ -55,11 +61,16 @@ function tryOnce(
 }
 
 /**
- * Looks for the interpreter of `pid` until it is found or `timeoutUs` has
- * passed (a single attempt when `timeoutUs` is 0). Gives up at once when the
- * process is gone.
+ * The search for the interpreter of `pid`, one attempt per step: yields the
+ * time (µs) to wait until before the next attempt, returns the outcome.
+ * Gives up at once when the process is gone.
  */
-export function attach(platform: Platform, pid: number, timeoutUs: number, child = false): Attach {
+function* searching(
+  platform: Platform,
+  pid: number,
+  timeoutUs: number,
+  child: boolean,
+): Generator<number, Attach> {
   const clock = platform.clock;
   const memory = platform.openMemory(pid);
   const deadline = clock.nowUs() + timeoutUs;
@@ -81,6 +92,7 @@ export function attach(platform: Platform, pid: number, timeoutUs: number, child
           timestamp: clock.nowUs(),
           rss: platform.residentBytes(pid),
           threads: platform.namespacePid(pid) === pid ? new Set() : null,
+          execToken: platform.execToken(pid),
         },
       };
     }
@@ -90,6 +102,56 @@ export function attach(platform: Platform, pid: number, timeoutUs: number, child
     }
     if (failure === "permission") sawPermission = true;
     if (lastChance) return { failure: sawPermission ? "permission" : failure, detail };
-    clock.sleepUntilUs(Math.min(deadline, clock.nowUs() + 1000));
+    yield Math.min(deadline, clock.nowUs() + 1000);
+  }
+}
+
+/**
+ * Looks for the interpreter of `pid` until it is found or `timeoutUs` has
+ * passed (a single attempt when `timeoutUs` is 0). Gives up at once when the
+ * process is gone. Blocks between attempts.
+ */
+export function attach(platform: Platform, pid: number, timeoutUs: number, child = false): Attach {
+  const steps = searching(platform, pid, timeoutUs, child);
+  while (true) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    platform.clock.sleepUntilUs(step.value);
+  }
+}
+
+/**
+ * One attempt of a search that has `remainingUs` left (the last one when
+ * that is 0 or less): the outcome, or null when the interpreter is not
+ * there yet and later attempts may find it.
+ */
+export function attachStep(
+  platform: Platform,
+  pid: number,
+  remainingUs: number,
+  child = false,
+): Attach | null {
+  const step = searching(platform, pid, Math.max(0, remainingUs), child).next();
+  return step.done ? step.value : null;
+}
+
+/**
+ * {@link attach} that lets the event loop run between attempts (signals
+ * are heard), and stops early when `stopped()` turns true: then null.
+ */
+export async function search(
+  platform: Platform,
+  pid: number,
+  timeoutUs: number,
+  stopped: () => boolean,
+): Promise<Attach | null> {
+  const clock = platform.clock;
+  const steps = searching(platform, pid, timeoutUs, false);
+  while (true) {
+    if (stopped()) return null;
+    const step = steps.next();
+    if (step.done) return step.value;
+    const ms = Math.max(0, (step.value - clock.nowUs()) / 1000);
+    await new Promise((resolve) => setTimeout(resolve, ms));
   }
 }

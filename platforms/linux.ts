@@ -8,6 +8,7 @@
 import {
   CLOCK_MONOTONIC,
   errno,
+  ESRCH,
   libc,
   O_RDONLY_CLOEXEC,
   PR_SET_TIMERSLACK,
@@ -25,6 +26,10 @@ import type {
 } from "./platform.ts";
 
 const TWO_32 = 4294967296;
+/** `AT_NULL`: the end of the auxiliary vector. */
+const AT_NULL = 0;
+/** `AT_RANDOM`: the address of 16 random bytes the kernel wrote at exec. */
+const AT_RANDOM = 25;
 
 /** Writes a non-negative integer < 2^53 as a little-endian u64 into two u32 slots. */
 function putU64(words: Uint32Array, index: number, value: number): void {
@@ -59,6 +64,48 @@ const COUNTS: Deno.PointerValue[] = [];
 /** An iovec count as the pointer-typed argument (created once per value). */
 function countPointer(n: number): Deno.PointerValue {
   return COUNTS[n] ??= Deno.UnsafePointer.create(BigInt(n));
+}
+
+/** The most any `pid_max` can be: a `pid_t` is a signed 32-bit integer. */
+const PID_T_MAX = 2 ** 31 - 1;
+/** The kernel's `PID_MAX_LIMIT` on 64-bit systems: what `pid_max` is read as if it cannot be. */
+const PID_MAX_LIMIT = 2 ** 22;
+let pidMax = 0;
+
+/**
+ * Whether `pid` can be the id of a process: an integer from 1 to the
+ * kernel's `pid_max` (read once). Anything else would not even fit the
+ * `pid_t` of the system calls.
+ */
+export function possiblePid(pid: number): boolean {
+  if (pidMax === 0) {
+    let max = PID_MAX_LIMIT;
+    try {
+      const read = Number(Deno.readTextFileSync("/proc/sys/kernel/pid_max").trim());
+      if (Number.isInteger(read) && read > 0) max = read;
+    } catch {
+      // no /proc/sys: the kernel's limit
+    }
+    pidMax = Math.min(max, PID_T_MAX);
+  }
+  return Number.isInteger(pid) && pid > 0 && pid <= pidMax;
+}
+
+/** The memory of a process that cannot exist: every read fails with ESRCH. */
+class NoMemory implements RemoteMemory {
+  constructor(readonly pid: number) {}
+  buffer(size: number): ReadBuffer {
+    return new IovecBuffer(size);
+  }
+  read(): number {
+    return -ESRCH;
+  }
+  readMany(): number {
+    return -ESRCH;
+  }
+  readSpans(): number {
+    return -ESRCH;
+  }
 }
 
 /** Remote memory of one process through `process_vm_readv`. */
@@ -227,6 +274,7 @@ class LinuxChild implements ChildProcess {
 }
 
 function linuxProcessState(pid: number): ProcessState {
+  if (!possiblePid(pid)) return "missing";
   if (libc().kill(pid, 0) !== 0) {
     return errno() === 1 ? "denied" : "missing";
   }
@@ -322,12 +370,52 @@ export class LinuxPlatform implements Platform {
   readonly clock: Clock = new LinuxClock();
 
   openMemory(pid: number): RemoteMemory {
-    return new VmReadvMemory(pid);
+    return possiblePid(pid) ? new VmReadvMemory(pid) : new NoMemory(pid);
   }
 
   processState(pid: number): ProcessState {
     return linuxProcessState(pid);
   }
+
+  /**
+   * The 16 random bytes the kernel puts on a new program's stack at each
+   * exec (where the `AT_RANDOM` entry of `/proc/PID/auxv` points), in hex,
+   * after that address: unlike every address, they change even when address
+   * randomization is off and the same executable is run again.
+   */
+  execToken(pid: number): string {
+    if (!possiblePid(pid)) return "";
+    let auxv: Uint8Array;
+    try {
+      auxv = Deno.readFileSync(`/proc/${pid}/auxv`);
+    } catch {
+      return "";
+    }
+    const view = new DataView(auxv.buffer, auxv.byteOffset, auxv.byteLength);
+    let address = 0;
+    for (let at = 0; at + 16 <= auxv.length; at += 16) {
+      const type = view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32;
+      if (type === AT_NULL) break;
+      if (type === AT_RANDOM) {
+        address = view.getUint32(at + 8, true) + view.getUint32(at + 12, true) * TWO_32;
+        break;
+      }
+    }
+    if (address === 0) return "";
+    const buffer = this.#token;
+    putU64(buffer.iovec, 0, buffer.base);
+    putU64(buffer.iovec, 2, 16);
+    const remote = this.#tokenRemote;
+    putU64(remote, 0, address);
+    putU64(remote, 2, 16);
+    if (libc().process_vm_readv(pid, buffer.iovec, ONE, remote, ONE, null) !== 16) return "";
+    let token = `${address.toString(16)}:`;
+    for (const byte of buffer.bytes) token += byte.toString(16).padStart(2, "0");
+    return token;
+  }
+
+  readonly #token = new IovecBuffer(16);
+  readonly #tokenRemote = new Uint32Array(new ArrayBuffer(16));
 
   memoryMaps(pid: number): MemoryMap[] {
     return parseMaps(Deno.readTextFileSync(`/proc/${pid}/maps`));

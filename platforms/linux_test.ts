@@ -149,6 +149,50 @@ Deno.test("processState of this process and of a missing pid", () => {
   assert.equal(platform.processState(MISSING_PID), "missing");
 });
 
+Deno.test("numbers that cannot be PIDs: missing, and no read reaches the kernel", () => {
+  const pidMax = Number(Deno.readTextFileSync("/proc/sys/kernel/pid_max").trim());
+  for (const pid of [0, -1, 1.5, pidMax + 1, 2 ** 31 - 1, 2 ** 31, 2 ** 32 + 1, 2 ** 53 - 1]) {
+    assert.equal(platform.processState(pid), "missing", `${pid}`);
+    const memory = platform.openMemory(pid);
+    const into = memory.buffer(16);
+    assert.equal(memory.read(0x1000, 8, into), -ESRCH, `${pid}`);
+    assert.equal(memory.readMany(new Float64Array([0x1000]), 0, 1, 8, into), -ESRCH);
+    assert.equal(
+      memory.readSpans(new Float64Array([0x1000]), new Float64Array([8]), 1, into),
+      -ESRCH,
+    );
+    assert.equal(platform.execToken(pid), "");
+  }
+});
+
+Deno.test("execToken: the same while a program runs, another after it execs", async () => {
+  // A shell that reports, waits for a line, then execs another program that reports.
+  const child = new Deno.Command("sh", {
+    args: ["-c", "echo one; read line; exec sh -c 'echo two; read line'"],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const writer = child.stdin.getWriter();
+  try {
+    assert.equal((await reader.read()).value, "one\n");
+    const first = platform.execToken(child.pid);
+    assert.match(first, /^[0-9a-f]+:[0-9a-f]{32}$/);
+    assert.equal(platform.execToken(child.pid), first);
+    await writer.write(new TextEncoder().encode("\n"));
+    assert.equal((await reader.read()).value, "two\n");
+    const second = platform.execToken(child.pid);
+    assert.match(second, /^[0-9a-f]+:[0-9a-f]{32}$/);
+    assert.notEqual(second, first);
+    await writer.write(new TextEncoder().encode("\n"));
+  } finally {
+    await writer.close();
+    await reader.cancel();
+    await child.status;
+  }
+  assert.equal(platform.execToken(child.pid), "");
+});
+
 Deno.test("memoryMaps and executable of this process; NotFound for a missing pid", () => {
   const maps = platform.memoryMaps(Deno.pid);
   assert.ok(maps.length > 10);

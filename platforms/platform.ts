@@ -100,10 +100,23 @@ export interface Clock {
 
 /** Everything the sampler asks of the operating system. */
 export interface Platform {
-  /** Opens a process's memory for reading. */
+  /**
+   * Opens a process's memory for reading (for a number that cannot be a
+   * process id, a memory whose every read fails with ESRCH).
+   */
   openMemory(pid: number): RemoteMemory;
-  /** Whether a process exists and can be looked at. */
+  /**
+   * Whether a process exists and can be looked at. A number that cannot be
+   * a process id (not an integer from 1 to the kernel's `pid_max`) is
+   * "missing".
+   */
   processState(pid: number): ProcessState;
+  /**
+   * A token of the program the process runs, new at each `exec`: the
+   * process keeps its id but its memory is another's. "" when it cannot be
+   * read (the process is gone, or may not be read).
+   */
+  execToken(pid: number): string;
   /** The memory map of a process. Throws Deno.errors.NotFound / PermissionDenied. */
   memoryMaps(pid: number): MemoryMap[];
   /** Path of the process's executable as the process sees it (without " (deleted)"). */

@@ -1,6 +1,8 @@
 /**
  * A buffered byte sink for sample output: text is encoded into one large
- * reused buffer and written in big chunks, and flushed on demand.
+ * reused buffer and written in big chunks, and flushed on demand. A failed
+ * write is thrown as an {@link OutputError}, after which nothing more is
+ * written.
  *
  * @module
  */
@@ -12,11 +14,30 @@ export interface SyncWriter {
 
 const encoder = new TextEncoder();
 
+/** A write of the output failed: the reason, and whether a pipe's reader went away. */
+export class OutputError extends Error {
+  /** The write failed with EPIPE: nobody reads the pipe any more. */
+  readonly brokenPipe: boolean;
+
+  /** Wraps what the writer threw; the message is its reason without Deno's "(os error N)". */
+  constructor(cause: unknown) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super(text.replace(/\s*\(os error \d+\)$/, ""), { cause });
+    this.name = "OutputError";
+    this.brokenPipe = cause instanceof Deno.errors.BrokenPipe;
+  }
+}
+
 /** Buffers output and writes it in large chunks. */
 export class OutputSink {
   readonly #writer: SyncWriter;
   readonly #buffer: Uint8Array;
   #used = 0;
+  /** Bytes the writer has taken. */
+  #written = 0;
+  /** How many of them end with the last newline written. */
+  #lineEnd = 0;
+  #failure: OutputError | null = null;
 
   constructor(writer: SyncWriter, size = 1 << 20) {
     this.#writer = writer;
@@ -26,6 +47,24 @@ export class OutputSink {
   /** Bytes waiting to be written. */
   get pending(): number {
     return this.#used;
+  }
+
+  /** Bytes written out so far. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /**
+   * The length of what was written up to and including its last newline:
+   * where to cut a text output so that it holds whole lines only.
+   */
+  get lineEnd(): number {
+    return this.#lineEnd;
+  }
+
+  /** The failed write that ended the output, or null. */
+  get failure(): OutputError | null {
+    return this.#failure;
   }
 
   /** Appends text, writing the buffer out when it fills up. */
@@ -110,7 +149,11 @@ export class OutputSink {
     } while (n > 0);
   }
 
-  /** Writes out everything buffered. Throws what the writer throws (e.g. BrokenPipe). */
+  /**
+   * Writes out everything buffered. A failed write throws an
+   * {@link OutputError}, and so does every write after it (the output is
+   * over: what was buffered is dropped).
+   */
   flush(): void {
     if (this.#used === 0) return;
     const used = this.#used;
@@ -119,10 +162,20 @@ export class OutputSink {
   }
 
   #writeAll(bytes: Uint8Array): void {
+    if (this.#failure !== null) throw this.#failure;
     let done = 0;
     while (done < bytes.length) {
-      const n = this.#writer.writeSync(bytes.subarray(done));
-      if (n <= 0) throw new Deno.errors.WriteZero("the output accepts no more bytes");
+      let n: number;
+      try {
+        n = this.#writer.writeSync(bytes.subarray(done));
+        if (n <= 0) throw new Deno.errors.WriteZero("the output takes no more bytes");
+      } catch (e) {
+        this.#failure = new OutputError(e);
+        throw this.#failure;
+      }
+      const newline = bytes.lastIndexOf(10, done + n - 1);
+      if (newline >= done) this.#lineEnd = this.#written + newline - done + 1;
+      this.#written += n;
       done += n;
     }
   }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { OutputSink } from "./sink.ts";
+import { OutputError, OutputSink } from "./sink.ts";
 
 /** A sink over an in-memory writer, and the text written so far. */
 function memorySink(size: number): { sink: OutputSink; text: () => string } {
@@ -50,4 +50,47 @@ Deno.test("writeFrom appends a prefix of a buffer, in room or not", () => {
   sink.writeFrom(bytes, 6);
   sink.writeFrom(bytes, 12);
   assert.equal(text(), "abcabcdefabcdefghijkl");
+});
+
+Deno.test("written and lineEnd count what a real file took, to its last newline", () => {
+  const path = Deno.makeTempFileSync();
+  const file = Deno.openSync(path, { write: true, truncate: true });
+  try {
+    const sink = new OutputSink(file, 8);
+    sink.write("ab\ncd");
+    sink.flush();
+    assert.deepEqual([sink.written, sink.lineEnd], [5, 3]);
+    sink.write("efghij\nkl\nm");
+    sink.flush();
+    assert.deepEqual([sink.written, sink.lineEnd], [16, 15]);
+    assert.equal(sink.failure, null);
+    assert.equal(Deno.readTextFileSync(path), "ab\ncdefghij\nkl\nm");
+  } finally {
+    file.close();
+    Deno.removeSync(path);
+  }
+});
+
+Deno.test("a failed write is an OutputError with the OS's reason, and ends the output", () => {
+  const full = Deno.openSync("/dev/full", { write: true });
+  try {
+    const sink = new OutputSink(full, 64);
+    sink.write("# austin: 3.7.0\n");
+    let first: unknown = null;
+    try {
+      sink.flush();
+    } catch (e) {
+      first = e;
+    }
+    assert.ok(first instanceof OutputError);
+    assert.equal(first.message, "No space left on device");
+    assert.equal(first.brokenPipe, false);
+    assert.equal(sink.failure, first);
+    assert.equal(sink.written, 0);
+    // Nothing more is written: the same failure again.
+    sink.write("P1;T0:1 10\n");
+    assert.throws(() => sink.flush(), (e) => e === first);
+  } finally {
+    full.close();
+  }
 });

@@ -815,11 +815,21 @@ export class StackWalker {
     const starts = rider.addresses;
     const ends = rider.lengths; // span ends until the lengths are set below
     const spanOf = this.#frameSpan;
+    // 3.11+: spans stay within a page, so that a data stack, walked from its
+    // top down, is read again page by page from the top down: the opposite
+    // order of the first read, which a tear cannot repeat alike.
+    const pagewise = this.#layout.thread.frame < 0;
     let spans = first;
     for (let i = 0; i < n; i++) {
       const frame = frames[i];
+      const page = Math.floor(frame / PAGE);
       let s = first;
-      while (s < spans && (frame + size + MERGE_GAP < starts[s] || frame > ends[s] + MERGE_GAP)) {
+      while (
+        s < spans &&
+        (frame + size + MERGE_GAP < starts[s] || frame > ends[s] + MERGE_GAP ||
+          (pagewise &&
+            (page !== Math.floor(starts[s] / PAGE) || page !== Math.floor((ends[s] - 1) / PAGE))))
+      ) {
         s++;
       }
       if (s === spans) {

@@ -478,16 +478,20 @@ Deno.test("clock.nowUs is a monotonic integer count of microseconds", () => {
 Deno.test("clock.sleepUntilUs sleeps until the deadline", () => {
   const clock = platform.clock;
   for (const ms of [20, 5]) {
-    const start = clock.nowUs();
-    const startMs = performance.now();
-    clock.sleepUntilUs(start + ms * 1000);
-    const sleptUs = clock.nowUs() - start;
-    const sleptMs = performance.now() - startMs;
-    assert.ok(
-      sleptUs >= ms * 1000 - 1000 && sleptUs < ms * 1000 + 40000,
-      `${ms} ms: ${sleptUs} µs`,
-    );
-    assert.ok(sleptMs >= ms - 1 && sleptMs < ms + 40, `${ms} ms: ${sleptMs} ms`);
+    // Never early; and not much late, at least once in five tries (a loaded
+    // machine may run the test late now and then, whatever the clock does).
+    const late: number[] = [];
+    for (let i = 0; i < 5 && (late.length === 0 || Math.min(...late) >= 40); i++) {
+      const start = clock.nowUs();
+      const startMs = performance.now();
+      clock.sleepUntilUs(start + ms * 1000);
+      const sleptUs = clock.nowUs() - start;
+      const sleptMs = performance.now() - startMs;
+      assert.ok(sleptUs >= ms * 1000 - 1000, `${ms} ms: ${sleptUs} µs`);
+      assert.ok(sleptMs >= ms - 1, `${ms} ms: ${sleptMs} ms`);
+      late.push(Math.max(sleptUs / 1000, sleptMs) - ms);
+    }
+    assert.ok(Math.min(...late) < 40, `${ms} ms: late by ${late.join(", ")} ms`);
   }
   // A deadline in the past, or a fractional one, returns at once.
   const start = clock.nowUs();

@@ -9,7 +9,7 @@ import { tableLayout } from "../python/layouts.ts";
 import { MAX_FRAMES, ThreadSample } from "../python/walker.ts";
 import { SamplingStats } from "../stats.ts";
 import { AUSTIN_VERSION, CollapsedWriter, footer, header } from "./collapsed.ts";
-import { OutputSink } from "./sink.ts";
+import { OutputError, OutputSink } from "./sink.ts";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -454,12 +454,16 @@ Deno.test("OutputSink with its default buffer keeps a large output intact", () =
   assert.equal(text.split("\n").length, count + 1);
 });
 
-Deno.test("OutputSink.flush passes on what the writer throws", () => {
+Deno.test("OutputSink.flush passes on what the writer throws, as an OutputError", () => {
   const sink = new OutputSink({
     writeSync(): number {
       throw new Deno.errors.BrokenPipe("closed");
     },
   }, 64);
   sink.write("x\n");
-  assert.throws(() => sink.flush(), Deno.errors.BrokenPipe);
+  assert.throws(
+    () => sink.flush(),
+    (e: unknown) =>
+      e instanceof OutputError && e.brokenPipe && e.cause instanceof Deno.errors.BrokenPipe,
+  );
 });

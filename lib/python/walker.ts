@@ -37,8 +37,8 @@ const RETRY_MS = 1;
 /**
  * The first address above x86-64's and arm64's 47-bit user space: no frame
  * pointer can be at or above it. A thread state that holds one as its top
- * frame was freed while it was read (a `Py_DEBUG` build fills freed memory
- * with 0xDD bytes): its thread has ended.
+ * frame (a `Py_DEBUG` build fills freed memory with 0xDD bytes), or that
+ * cannot be read at all, was freed while it was read: its thread has ended.
  */
 const USER_SPACE_END = 2 ** 47;
 /** Bytes and spans read at once by the check that a walk's frames did not change. */
@@ -472,8 +472,11 @@ export class StackWalker {
       // from a top frame freed meanwhile can go down another thread's
       // stack, whose frames all check out.
       if (walk !== TORN && this.#stillCalling(frame) && this.#ownBottom(ts, out.threadId)) break;
-      if (top >= USER_SPACE_END) {
-        // No sample, like a thread state without a live thread.
+      if (top < 0 || top >= USER_SPACE_END) {
+        // The thread state cannot be read any more, or holds no frame
+        // pointer: it was freed under the walk (at the end of a thread, or
+        // of the process). No sample, like a thread state without a live
+        // thread.
         out.threadId = 0;
         break;
       }

@@ -89,3 +89,27 @@ export function startTarget(python: string, script: string, args: string[]): Den
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Collects a stream's text in the background; `text` grows as chunks arrive. */
+export class Capture {
+  text = "";
+  readonly done: Promise<string>;
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    const streaming = new TextDecoder();
+    this.done = (async () => {
+      for await (const chunk of stream) this.text += streaming.decode(chunk, { stream: true });
+      this.text += streaming.decode();
+      return this.text;
+    })();
+  }
+
+  /** Waits until the text matches `pattern`; throws after `ms`. */
+  async waitFor(pattern: RegExp, ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (!pattern.test(this.text)) {
+      if (Date.now() > until) throw new Error(`no ${pattern} within ${ms} ms:\n${this.text}`);
+      await sleep(20);
+    }
+  }
+}

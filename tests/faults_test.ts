@@ -19,7 +19,7 @@
  */
 
 import assert from "node:assert/strict";
-import { MAIN, markers, samples, sleep, stackOf, TARGETS } from "./austin.ts";
+import { Capture, MAIN, markers, samples, sleep, stackOf, TARGETS } from "./austin.ts";
 import { allInterpreters, type Interpreter, interpreters, newestReleases } from "./interpreters.ts";
 
 // ---------------------------------------------------------------------------
@@ -41,30 +41,6 @@ const EXEC = interpreters(
 // Helpers
 
 const decoder = new TextDecoder();
-
-/** Collects a stream's text in the background; `text` grows as chunks arrive. */
-class Capture {
-  text = "";
-  readonly done: Promise<string>;
-
-  constructor(stream: ReadableStream<Uint8Array>) {
-    const streaming = new TextDecoder();
-    this.done = (async () => {
-      for await (const chunk of stream) this.text += streaming.decode(chunk, { stream: true });
-      this.text += streaming.decode();
-      return this.text;
-    })();
-  }
-
-  /** Waits until the text matches `pattern`; throws after `ms`. */
-  async waitFor(pattern: RegExp, ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    while (!pattern.test(this.text)) {
-      if (Date.now() > until) throw new Error(`no ${pattern} within ${ms} ms:\n${this.text}`);
-      await sleep(20);
-    }
-  }
-}
 
 /**
  * austin-deno (or a shell around it) as a subprocess, its output captured.

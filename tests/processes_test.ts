@@ -13,6 +13,7 @@
 import assert from "node:assert/strict";
 import {
   austin,
+  Capture,
   MAIN,
   markers,
   metadata,
@@ -74,30 +75,6 @@ async function exactVersion(python: string): Promise<string> {
   const out = await new Deno.Command(python, { args: ["-V"] }).output();
   const text = decoder.decode(out.stdout) + decoder.decode(out.stderr);
   return (/Python (\d+\.\d+\.\d+)/.exec(text) as RegExpExecArray)[1];
-}
-
-/** Collects a stream's text in the background; `text` grows as chunks arrive. */
-class Capture {
-  text = "";
-  readonly done: Promise<string>;
-
-  constructor(stream: ReadableStream<Uint8Array>) {
-    const streaming = new TextDecoder();
-    this.done = (async () => {
-      for await (const chunk of stream) this.text += streaming.decode(chunk, { stream: true });
-      this.text += streaming.decode();
-      return this.text;
-    })();
-  }
-
-  /** Waits until the text matches `pattern`; throws after `ms`. */
-  async waitFor(pattern: RegExp, ms: number): Promise<void> {
-    const until = Date.now() + ms;
-    while (!pattern.test(this.text)) {
-      if (Date.now() > until) throw new Error(`no ${pattern} within ${ms} ms:\n${this.text}`);
-      await sleep(20);
-    }
-  }
 }
 
 /** austin-deno as a subprocess we can signal, with its stdout and stderr captured. */

@@ -28,7 +28,8 @@ import { type Options, parseArgs, resolveMode, warnings } from "./cli/options.ts
 import { ChildScanner } from "./children.ts";
 import { type Logger, openLogger } from "./log.ts";
 import { CollapsedWriter } from "./output/collapsed.ts";
-import { footerMetadata, headerMetadata, type SampleWriter } from "./output/format.ts";
+import { footerMetadata, headerMetadata } from "./output/format.ts";
+import type { SampleWriter } from "./sample.ts";
 import { MojoWriter } from "./mojo/writer.ts";
 import { render } from "./profile/render.ts";
 import { ProfileWriter } from "./profile/writer.ts";

@@ -7,15 +7,13 @@
  */
 
 import type { Platform, RemoteMemory } from "../platforms/platform.ts";
-import type { Mode, SampleWriter } from "./output/format.ts";
+import type { Mode, SampleWriter } from "./sample.ts";
 import { OutputError, type OutputSink } from "./output/sink.ts";
 import type { Runtime } from "./python/discovery.ts";
 import { ThreadSample } from "./python/walker.ts";
 import { SamplingStats } from "./stats.ts";
 import type { Target } from "./target.ts";
 import { u64 } from "./bytes.ts";
-
-export type { Mode } from "./output/format.ts";
 
 /** How to sample. */
 export interface SamplerOptions {

@@ -8,7 +8,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { Mode } from "../lib/output/format.ts";
+import type { Mode } from "../lib/sample.ts";
 import { mojoEvents, mojoToText } from "../lib/mojo/reader.ts";
 import {
   austin,

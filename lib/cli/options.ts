@@ -15,6 +15,8 @@
  * @module
  */
 
+import { PICTURE_FORMATS } from "../profile/render.ts";
+import type { Mode } from "../sample.ts";
 import { helpText, PROGRAM_NAME, usageText, VERSION } from "./help.ts";
 
 /** Parsed options. Times in microseconds. */
@@ -103,7 +105,7 @@ export function defaultOptions(): Options {
 // ---- Option table ------------------------------------------------------------
 
 /** The output formats of `--format`: Austin's text, then the pictures. */
-export const FORMATS = ["austin", "speedscope", "pprof", "flamegraph", "html"] as const;
+export const FORMATS = ["austin", ...PICTURE_FORMATS] as const;
 /** One of {@link FORMATS}. */
 export type OutputFormat = typeof FORMATS[number];
 
@@ -602,7 +604,7 @@ export function parseArgs(args: string[], argv0: string = PROGRAM_NAME): ParseRe
 // ---- Modes -------------------------------------------------------------------
 
 /** The sampling mode that the switches select: full > memory > cpu (`-s`) > wall. */
-export function resolveMode(o: Options): "wall" | "cpu" | "memory" | "full" {
+export function resolveMode(o: Options): Mode {
   if (o.full) return "full";
   if (o.memory) return "memory";
   if (o.sleepless) return "cpu";

@@ -5,9 +5,15 @@
  * @module
  */
 
-import type { CodeInfo } from "../python/code_cache.ts";
-import type { ThreadSample } from "../python/walker.ts";
-import type { Metadata, Mode, SampleWriter } from "../output/format.ts";
+import {
+  type Code,
+  type Location,
+  MAX_FRAMES,
+  type Metadata,
+  type Mode,
+  type SampleWriter,
+  type ThreadStack,
+} from "../sample.ts";
 import type { OutputSink } from "../output/sink.ts";
 import { EVENT, MAGIC, MOJO_VERSION, putVarint, ref } from "./format.ts";
 
@@ -15,6 +21,7 @@ import { EVENT, MAGIC, MOJO_VERSION, putVarint, ref } from "./format.ts";
 const MAX_KEYS = 1 << 16;
 
 const encoder = new TextEncoder();
+const LOCATION: Location = { line: 0, endLine: 0, column: 0, endColumn: 0 };
 
 /**
  * What a process has already defined in the stream: the text of each
@@ -24,7 +31,7 @@ const encoder = new TextEncoder();
  */
 interface Defined {
   strings: Map<number, string>;
-  frames: Map<number, CodeInfo>;
+  frames: Map<number, Code>;
 }
 
 /** The MOJO writer. */
@@ -34,6 +41,8 @@ export class MojoWriter implements SampleWriter {
   #buffer = new Uint8Array(1 << 16);
   #at = 0;
   readonly #defined = new Map<number, Defined>();
+  /** The frame keys of the sample being written. */
+  readonly #keys = new Float64Array(MAX_FRAMES);
 
   /** Writes the `MOJ` header at once: it precedes everything, even a failed launch. */
   constructor(sink: OutputSink, mode: Mode) {
@@ -126,28 +135,29 @@ export class MojoWriter implements SampleWriter {
   }
 
   /** Defines a frame (and its strings) unless the process already did. */
-  #defineFrame(defined: Defined, key: number, code: CodeInfo, position: number): void {
-    const filename = ref(code.key[0]);
-    const scope = ref(code.key[1]);
+  #defineFrame(defined: Defined, key: number, code: Code, position: number): void {
+    const filename = ref(code.filenameKey);
+    const scope = ref(code.scopeKey);
     // The strings first: a frame can be the same while a string key changed hands.
     this.#defineString(defined, filename, code.filename);
     this.#defineString(defined, scope, code.scope);
     if (defined.frames.get(key) === code) return;
     if (defined.frames.size >= MAX_KEYS) defined.frames.clear();
     defined.frames.set(key, code);
-    const location = code.location(position);
+    // MOJO's location (spec 8.5): 1-based columns with an exclusive end, 0 where not known.
+    const location = code.location(position, LOCATION);
     this.#byte(EVENT.FRAME);
     this.#varint(key);
     this.#varint(filename);
     this.#varint(scope);
     this.#varint(location.line);
-    this.#varint(location.endLine);
-    this.#varint(location.column);
-    this.#varint(location.endColumn);
+    this.#varint(Math.max(0, location.endLine));
+    this.#varint(location.column < 0 ? 0 : location.column + 1);
+    this.#varint(location.endColumn < 0 ? 0 : location.endColumn + 1);
   }
 
   /** STACK, definitions, [FRAME_INVALID], FRAME_REFs, [GC], metrics (spec 8.4). */
-  sample(pid: number, s: ThreadSample, gc: boolean, time: number, idle: boolean, memory: number) {
+  sample(pid: number, s: ThreadStack, gc: boolean, time: number, idle: boolean, memory: number) {
     const defined = this.#definedBy(pid);
     this.#byte(EVENT.STACK);
     this.#varint(pid);
@@ -155,12 +165,12 @@ export class MojoWriter implements SampleWriter {
     if (s.threadId >= 0) this.#hexString(s.threadId);
     else this.#string(s.threadId.toString(16));
     const depth = s.depth;
-    const keys = s.frameKeys;
+    const keys = this.#keys;
     for (let i = 0; i < depth; i++) {
-      const position = Math.max(0, s.positionsResolved[i]);
-      const key = (s.frameAddresses[i] & 0x7ffffff) * 65536 + (position % 65536);
+      const position = Math.max(0, s.positions[i]);
+      const key = (s.codeAddresses[i] & 0x7ffffff) * 65536 + (position % 65536);
       keys[i] = key;
-      this.#defineFrame(defined, key, s.codes[i], s.positionsResolved[i]);
+      this.#defineFrame(defined, key, s.codes[i], s.positions[i]);
     }
     if (s.invalid) this.#byte(EVENT.FRAME_INVALID);
     for (let i = depth - 1; i >= 0; i--) {

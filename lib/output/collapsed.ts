@@ -5,16 +5,9 @@
  * @module
  */
 
-import type { ThreadSample } from "../python/walker.ts";
+import type { Code, Metadata, Mode, SampleWriter, ThreadStack } from "../sample.ts";
 import type { SamplingStats } from "../stats.ts";
-import {
-  footerMetadata,
-  type HeaderInfo,
-  headerMetadata,
-  type Metadata,
-  type Mode,
-  type SampleWriter,
-} from "./format.ts";
+import { footerMetadata, type HeaderInfo, headerMetadata } from "./format.ts";
 import type { OutputSink } from "./sink.ts";
 
 export { AUSTIN_VERSION, type HeaderInfo } from "./format.ts";
@@ -39,9 +32,20 @@ const TEXT = new TextEncoder();
 const THREAD = TEXT.encode(";T");
 const INVALID = TEXT.encode(";:INVALID:");
 const GC = TEXT.encode(";:GC:");
+/** Encoded frame texts kept before the cache starts over (the sampler's own cache holds 4 096 codes). */
+const MAX_TEXTS = 8192;
+/** Room for the fixed parts of a line: `P`, pid, `;T`, iid, `:`, tid, `;:INVALID:`. */
+const HEAD_BYTES = 64;
+/** Room for what follows the frames: `;:GC:`, a space, the metric, the newline. */
+const TAIL_BYTES = 64;
+/** The most bytes an integer takes, in decimal. */
+const INT_BYTES = 17;
 
 /** Writes Austin's text format. */
 export class CollapsedWriter implements SampleWriter {
+  /** Per code object: `;<filename>:<scope>:` (or `;<filename>:<scope>;L`), in UTF-8. */
+  readonly #texts = new Map<Code, Uint8Array>();
+
   constructor(
     readonly sink: OutputSink,
     readonly altFormat: boolean,
@@ -61,66 +65,60 @@ export class CollapsedWriter implements SampleWriter {
     this.sink.write("\n");
   }
 
-  /** One sample with its metric as the mode writes it (spec 5.5). */
-  sample(pid: number, s: ThreadSample, gc: boolean, time: number, idle: boolean, memory: number) {
-    // Bytes straight into the output buffer: no string is built per sample.
-    const alt = this.altFormat;
-    const codes = s.codes;
-    const depth = s.depth;
-    let most = 128; // process, thread, markers and metric
-    for (let i = 0; i < depth; i++) most += codes[i].frameText(alt).length + 11;
-    const sink = this.sink;
-    if (sink.reserve(most)) {
-      const lines = s.lines;
-      sink.putByte(80); // P
-      sink.putInt(pid);
-      sink.put(THREAD);
-      sink.putInt(s.interpreterId);
-      sink.putByte(58); // :
-      sink.putInt(s.threadId);
-      if (s.invalid) sink.put(INVALID);
-      for (let i = depth - 1; i >= 0; i--) {
-        sink.put(codes[i].frameText(alt));
-        sink.putInt(lines[i]);
-      }
-      if (gc) sink.put(GC);
-      sink.putByte(32); // space
-      const mode = this.mode;
-      if (mode === "memory") {
-        sink.putInt(memory);
-      } else if (mode === "full") {
-        sink.putInt(time);
-        sink.putByte(44); // ,
-        sink.putByte(idle ? 49 : 48);
-        sink.putByte(44);
-        sink.putInt(memory);
-      } else {
-        sink.putInt(time);
-      }
-      sink.putByte(10); // newline
-      return;
+  /** The frame text of `code` before its line number, encoded once. */
+  #text(code: Code): Uint8Array {
+    let text = this.#texts.get(code);
+    if (text === undefined) {
+      if (this.#texts.size >= MAX_TEXTS) this.#texts.clear();
+      const prefix = `;${code.filename}:${code.scope}`;
+      text = TEXT.encode(this.altFormat ? `${prefix};L` : `${prefix}:`);
+      this.#texts.set(code, text);
     }
-    const mode = this.mode;
-    const metric = mode === "memory"
-      ? `${memory}`
-      : mode === "full"
-      ? `${time},${idle ? 1 : 0},${memory}`
-      : `${time}`;
-    this.line(pid, s, gc, metric);
+    return text;
   }
 
-  /** Writes one thread sample: `P<pid>;T<iid>:<tid>[;:INVALID:][;frames][;:GC:] <metric>`. */
-  line(pid: number, s: ThreadSample, gc: boolean, metric: string): void {
-    let line = `P${pid};T${s.interpreterId}:${s.threadId}`;
-    if (s.invalid) line += ";:INVALID:";
+  /**
+   * One sample, `P<pid>;T<iid>:<tid>[;:INVALID:][;frames][;:GC:] <metric>`,
+   * with its metric as the mode writes it (spec 5.5). The bytes go straight
+   * into the sink's buffer: no string is built per sample.
+   */
+  sample(pid: number, s: ThreadStack, gc: boolean, time: number, idle: boolean, memory: number) {
+    const sink = this.sink;
+    sink.reserve(HEAD_BYTES);
+    sink.putByte(80); // P
+    sink.putInt(pid);
+    sink.put(THREAD);
+    sink.putInt(s.interpreterId);
+    sink.putByte(58); // :
+    sink.putInt(s.threadId);
+    if (s.invalid) sink.put(INVALID);
     const codes = s.codes;
     const lines = s.lines;
-    if (this.altFormat) {
-      for (let i = s.depth - 1; i >= 0; i--) line += `;${codes[i].prefix};L${lines[i]}`;
-    } else {
-      for (let i = s.depth - 1; i >= 0; i--) line += `;${codes[i].prefix}:${lines[i]}`;
+    for (let i = s.depth - 1; i >= 0; i--) {
+      const text = this.#text(codes[i]);
+      if (sink.reserve(text.length + INT_BYTES)) {
+        sink.put(text);
+      } else {
+        sink.writeBytes(text);
+        sink.reserve(INT_BYTES);
+      }
+      sink.putInt(lines[i]);
     }
-    if (gc) line += ";:GC:";
-    this.sink.write(`${line} ${metric}\n`);
+    sink.reserve(TAIL_BYTES);
+    if (gc) sink.put(GC);
+    sink.putByte(32); // space
+    const mode = this.mode;
+    if (mode === "memory") {
+      sink.putInt(memory);
+    } else if (mode === "full") {
+      sink.putInt(time);
+      sink.putByte(44); // ,
+      sink.putByte(idle ? 49 : 48);
+      sink.putByte(44);
+      sink.putInt(memory);
+    } else {
+      sink.putInt(time);
+    }
+    sink.putByte(10); // newline
   }
 }

@@ -4,9 +4,7 @@
  */
 
 import assert from "node:assert/strict";
-import { CodeInfo } from "../python/code_cache.ts";
-import { tableLayout } from "../python/layouts.ts";
-import { MAX_FRAMES, ThreadSample } from "../python/walker.ts";
+import { MAX_FRAMES, NamedCode, Stack, type ThreadStack } from "../sample.ts";
 import { SamplingStats } from "../stats.ts";
 import { AUSTIN_VERSION, CollapsedWriter, footer, header } from "./collapsed.ts";
 import { OutputError, OutputSink } from "./sink.ts";
@@ -14,7 +12,6 @@ import { OutputError, OutputSink } from "./sink.ts";
 // ---------------------------------------------------------------------------
 // Helpers
 
-const LAYOUT = tableLayout({ major: 3, minor: 11, micro: 7 })!;
 const decoder = new TextDecoder();
 
 /** A writer that keeps copies of what it is given, taking at most `limit(n)` bytes per call. */
@@ -45,17 +42,17 @@ class MemoryWriter {
   }
 }
 
-function code(filename: string, scope: string): CodeInfo {
-  return new CodeInfo(filename, scope, 1, new Uint8Array(0), LAYOUT, false);
+function code(filename: string, scope: string): NamedCode {
+  return new NamedCode(filename, scope);
 }
 
 /** A thread sample; `frames` are given outermost first, as they are printed. */
 function sample(
   tid: number,
-  frames: [CodeInfo, number][],
+  frames: [NamedCode, number][],
   options: { iid?: number; invalid?: boolean } = {},
-): ThreadSample {
-  const s = new ThreadSample();
+): Stack {
+  const s = new Stack();
   s.interpreterId = options.iid ?? 0;
   s.threadId = tid;
   s.invalid = options.invalid ?? false;
@@ -69,17 +66,35 @@ function sample(
   return s;
 }
 
+/** The mode whose metric is written as `metric`: `time,idle,memory` in full mode. */
+function modeOf(metric: string): "wall" | "full" {
+  return metric.includes(",") ? "full" : "wall";
+}
+
+/** Writes one sample whose metric the writer's mode writes as `metric`. */
+function writeLine(
+  writer: CollapsedWriter,
+  pid: number,
+  s: ThreadStack,
+  gc: boolean,
+  metric: string,
+): void {
+  const [time, idle, memory] = metric.split(",").map(Number);
+  if (writer.mode === "full") writer.sample(pid, s, gc, time, idle === 1, memory);
+  else writer.sample(pid, s, gc, time, false, 0);
+}
+
 /** The text of one sample line. */
 function line(
   pid: number,
-  s: ThreadSample,
+  s: ThreadStack,
   gc: boolean,
   metric: string,
   alt = false,
 ): string {
   const writer = new MemoryWriter();
   const sink = new OutputSink(writer);
-  new CollapsedWriter(sink, alt).line(pid, s, gc, metric);
+  writeLine(new CollapsedWriter(sink, alt, modeOf(metric)), pid, s, gc, metric);
   sink.flush();
   return writer.text;
 }
@@ -286,7 +301,7 @@ Deno.test("non-ASCII names are written as UTF-8", () => {
   ]]);
   const writer = new MemoryWriter();
   const sink = new OutputSink(writer);
-  new CollapsedWriter(sink, false).line(1, s, false, "10");
+  writeLine(new CollapsedWriter(sink, false), 1, s, false, "10");
   sink.flush();
   const expected = `P1;T0:1;${uni}:añb:3;${uni}:函数:7;/tmp/𠀀眠.py:𠀀:9 10\n`;
   assert.deepEqual(writer.bytes, new TextEncoder().encode(expected));
@@ -302,7 +317,7 @@ Deno.test("only the first depth frames of a reused sample are written", () => {
 });
 
 Deno.test("a full-depth invalid sample has 2049 fields after the thread id", () => {
-  const frames: [CodeInfo, number][] = [];
+  const frames: [NamedCode, number][] = [];
   for (let i = 0; i < MAX_FRAMES; i++) frames.push([LEAF, i + 1]);
   const text = line(9, sample(9, frames, { invalid: true }), false, "1");
   const fields = text.slice(0, text.lastIndexOf(" ")).split(";");
@@ -317,8 +332,8 @@ Deno.test("several samples through one writer come out in order", () => {
   const sink = new OutputSink(writer);
   const collapsed = new CollapsedWriter(sink, false);
   sink.write(header({ intervalUs: 10000, mode: "wall", multiprocess: false }));
-  collapsed.line(6894, sample(6894, []), false, "39");
-  collapsed.line(6894, sample(6894, [[MODULE, 17], [LEAF, 5]]), false, "10070");
+  writeLine(collapsed, 6894, sample(6894, []), false, "39");
+  writeLine(collapsed, 6894, sample(6894, [[MODULE, 17], [LEAF, 5]]), false, "10070");
   sink.write(footer(605109, new SamplingStats(), false, false));
   assert.equal(writer.calls, 0, "nothing is written before a flush");
   sink.flush();
@@ -443,7 +458,7 @@ Deno.test("OutputSink with its default buffer keeps a large output intact", () =
   const s = sample(42, [[MODULE, 17], [TOP, 14], [MIDDLE, 10], [LEAF, 5]]);
   const one = "P42;T0:42;cpu.py:<module>:17;cpu.py:top:14;cpu.py:middle:10;cpu.py:leaf:5 10070\n";
   const count = 30000;
-  for (let i = 0; i < count; i++) collapsed.line(42, s, false, "10070");
+  for (let i = 0; i < count; i++) writeLine(collapsed, 42, s, false, "10070");
   sink.flush();
   const bytes = writer.bytes;
   assert.equal(bytes.length, one.length * count);

@@ -1,22 +1,16 @@
 /**
  * What every output format shares: the metadata of the header and footer
- * (spec: austin-behaviour.md 5.2, 5.3, 8.6) and the interface of a writer
- * of samples.
+ * (spec: austin-behaviour.md 5.2, 5.3, 8.6). The interface of a writer of
+ * samples is in lib/sample.ts.
  *
  * @module
  */
 
-import type { ThreadSample } from "../python/walker.ts";
+import type { Metadata, Mode } from "../sample.ts";
 import type { SamplingStats } from "../stats.ts";
 
 /** The version Austin's tools expect in `# austin:`. */
 export const AUSTIN_VERSION = "3.7.0";
-
-/** The metric modes. */
-export type Mode = "wall" | "cpu" | "memory" | "full";
-
-/** Metadata as ordered key/value pairs. */
-export type Metadata = ReadonlyArray<readonly [key: string, value: string]>;
 
 /** What the header says. */
 export interface HeaderInfo {
@@ -57,21 +51,4 @@ export function footerMetadata(
     );
   }
   return meta;
-}
-
-/** A writer of samples in one output format. */
-export interface SampleWriter {
-  /** The header's metadata. */
-  header(meta: Metadata): void;
-  /** One thread sample and its metrics (time in µs, memory delta in bytes). */
-  sample(
-    pid: number,
-    sample: ThreadSample,
-    gc: boolean,
-    time: number,
-    idle: boolean,
-    memory: number,
-  ): void;
-  /** The footer's metadata. */
-  footer(meta: Metadata): void;
 }

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { ThreadSample } from "../python/walker.ts";
+import type { ThreadStack } from "../sample.ts";
 import type { Paint } from "./terminal.ts";
 
 /** SGR of the pid in the header. */
@@ -50,8 +50,7 @@ export const INVALID_LINE = "    :INVALID:\n";
  * `35;1`, `34;1`, `33;1`, `36;1` and `32;1`; with `plain` the text is
  * the same without them. A thread with no frames is the header alone.
  *
- * Frames marked as shims are skipped (decision i), should the walker have
- * left any in. An invalid sample is written as its header, the line
+ * Shim frames are not shown (decision i): the walker leaves them out. An invalid sample is written as its header, the line
  * {@link INVALID_LINE} where the outermost frame would be, then the frames
  * that were resolved (the innermost ones, when the walk was cut short).
  * This keeps the text-mode convention of `:INVALID:` coming before the
@@ -68,7 +67,7 @@ export const INVALID_LINE = "    :INVALID:\n";
  */
 export function whereThread(
   pid: number,
-  sample: ThreadSample,
+  sample: ThreadStack,
   idle: boolean,
   child: boolean,
   paint: Paint,
@@ -81,7 +80,6 @@ export function whereThread(
   const lines = sample.lines;
   for (let i = sample.depth - 1; i >= 0; i--) {
     const code = codes[i];
-    if (code.shim) continue;
     text += `    ${paint(SCOPE_SGR, code.scope)} (${paint(FILENAME_SGR, code.filename)}:${
       paint(LINE_SGR, `${lines[i]}`)
     })\n`;

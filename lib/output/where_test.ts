@@ -5,24 +5,20 @@
  */
 
 import assert from "node:assert/strict";
-import { CodeInfo } from "../python/code_cache.ts";
-import type { Layout } from "../python/layout.ts";
-import { ThreadSample } from "../python/walker.ts";
+import { NamedCode, Stack } from "../sample.ts";
 import { plain, withColour } from "./terminal.ts";
 import { INVALID_LINE, whereThread } from "./where.ts";
 
 // ---------------------------------------------------------------------------
 // Helpers
 
-/** Only `CodeInfo.line()` reads the layout, and these tests never call it. */
-const NO_LAYOUT = {} as unknown as Layout;
 const encoder = new TextEncoder();
 
 /** A frame as printed: scope, file name, line. */
 type Frame = [scope: string, filename: string, line: number];
 
-function codeOf(scope: string, filename: string, shim = false): CodeInfo {
-  return new CodeInfo(filename, scope, 1, new Uint8Array(0), NO_LAYOUT, shim);
+function codeOf(scope: string, filename: string): NamedCode {
+  return new NamedCode(filename, scope);
 }
 
 /** A thread sample from frames given outermost first, stored innermost first. */
@@ -31,8 +27,8 @@ function threadOf(
   tid: number,
   outermostFirst: Frame[],
   invalid = false,
-  into = new ThreadSample(),
-): ThreadSample {
+  into = new Stack(),
+): Stack {
   into.interpreterId = iid;
   into.threadId = tid;
   into.invalid = invalid;
@@ -215,25 +211,6 @@ Deno.test("where: an invalid sample marks the missing outer frames, then prints 
   assert.equal(
     whereThread(8625, empty, false, false, withColour),
     "\n\n🚀 Process \x1b[35;1m8625\x1b[0m 🧵 Thread \x1b[34;1m0:8625\x1b[0m\n\n    :INVALID:\n",
-  );
-});
-
-Deno.test("where: shim frames are not listed", () => {
-  const sample = threadOf(0, 10, [
-    ["<module>", "/app/a.py", 3],
-    ["Foo.__init__", "/app/a.py", 7],
-  ]);
-  // Put a 3.13 `__init__` shim between the two frames (innermost first: 0, shim, 1).
-  sample.codes[2] = sample.codes[1];
-  sample.lines[2] = sample.lines[1];
-  sample.codes[1] = codeOf("__init__", "__init__", true);
-  sample.lines[1] = 0;
-  sample.depth = 3;
-  assert.equal(
-    whereThread(10, sample, false, false, plain),
-    "\n\n🚀 Process 10 🧵 Thread 0:10\n\n" +
-      "    <module> (/app/a.py:3)\n" +
-      "    Foo.__init__ (/app/a.py:7)\n",
   );
 });
 

@@ -17,7 +17,7 @@
  * @module
  */
 
-import type { Mode } from "../output/format.ts";
+import type { Mode } from "../sample.ts";
 import { isMojo, mojoToText, readMojo } from "../mojo/reader.ts";
 import type { Truncation } from "../truncation.ts";
 import { type Frame, type Profile, ProfileBuilder } from "./model.ts";

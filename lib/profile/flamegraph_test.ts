@@ -16,7 +16,7 @@ import {
   xmlEscape,
 } from "./flamegraph.ts";
 import { type Frame, type Profile, ProfileBuilder } from "./model.ts";
-import type { Mode } from "../output/format.ts";
+import type { Mode } from "../sample.ts";
 
 // ---------------------------------------------------------------------------
 // A small XML parser: throws on anything that is not well-formed.

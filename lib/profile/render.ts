@@ -4,7 +4,6 @@
  * @module
  */
 
-import type { OutputFormat } from "../cli/options.ts";
 import { toFlameGraph } from "./flamegraph.ts";
 import { toHtml } from "./html.ts";
 import type { Profile } from "./model.ts";
@@ -13,9 +12,14 @@ import { toSpeedscope } from "./speedscope.ts";
 
 const encoder = new TextEncoder();
 
+/** The picture formats of `--format`, written once sampling ends. */
+export const PICTURE_FORMATS = ["speedscope", "pprof", "flamegraph", "html"] as const;
+/** One of {@link PICTURE_FORMATS}. */
+export type PictureFormat = typeof PICTURE_FORMATS[number];
+
 /** The bytes of `profile` in `format` (not "austin", which is written as it is sampled). */
 export async function render(
-  format: Exclude<OutputFormat, "austin">,
+  format: PictureFormat,
   profile: Profile,
   title: string,
 ): Promise<Uint8Array> {

@@ -5,8 +5,7 @@
  * @module
  */
 
-import type { Metadata, Mode, SampleWriter } from "../output/format.ts";
-import type { ThreadSample } from "../python/walker.ts";
+import type { Metadata, Mode, SampleWriter, ThreadStack } from "../sample.ts";
 import { type Frame, type Profile, ProfileBuilder } from "./model.ts";
 
 /** Collects samples into a profile. */
@@ -28,9 +27,11 @@ export class ProfileWriter implements SampleWriter {
   }
 
   /** Adds one thread sample. */
-  sample(pid: number, s: ThreadSample, gc: boolean, time: number, idle: boolean, memory: number) {
+  sample(pid: number, s: ThreadStack, gc: boolean, time: number, idle: boolean, memory: number) {
     let key = "";
-    for (let i = s.depth - 1; i >= 0; i--) key += `;${s.codes[i].prefix}:${s.lines[i]}`;
+    for (let i = s.depth - 1; i >= 0; i--) {
+      key += `;${s.codes[i].filename}:${s.codes[i].scope}:${s.lines[i]}`;
+    }
     const frames = (): Frame[] => {
       const list: Frame[] = [];
       for (let i = s.depth - 1; i >= 0; i--) {

@@ -8,19 +8,16 @@
 import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
 import type { Layout } from "./layout.ts";
 import { lineAt } from "./line_number.ts";
-import { locationTableLocationOrReached, type SourceLocation } from "./line_table.ts";
+import { locationTableLocationOrReached } from "./line_table.ts";
+import { type Code, type Location, MAX_FRAMES } from "../sample.ts";
 import { MAX_STRING_LENGTH, readBytesObject, readString } from "./strings.ts";
 import { u64 } from "../bytes.ts";
 
 /** Line tables larger than this are treated as corrupt. */
 const MAX_LINE_TABLE = 1 << 20;
-const LOCATION: SourceLocation = { line: 0, endLine: 0, column: 0, endColumn: 0 };
-const UTF8 = new TextEncoder();
 
 /** CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR. */
 const GENERATOR_FLAGS = 0x20 | 0x80 | 0x200;
-/** The most frames a stack walk resolves at once. */
-const MAX_FRAMES = 2048;
 /** Distinct code objects of a stack looked up without a map. */
 const LINEAR_UNIQUE = 48;
 /** Code headers read in one system call. */
@@ -36,10 +33,8 @@ const RIDER_SPANS = 1024;
  */
 const MAX_ENTRIES = 4096;
 
-/** What the sampler needs of one code object. */
-export class CodeInfo {
-  /** `<filename>:<scope>`, the text shared by every frame of this code. */
-  readonly prefix: string;
+/** What the sampler needs of one code object, and what output sees of it ({@link Code}). */
+export class CodeInfo implements Code {
   readonly #lines = new Map<number, number>();
 
   constructor(
@@ -56,43 +51,35 @@ export class CodeInfo {
     readonly key: readonly [number, number, number] = [0, 0, 0],
     /** Code units of the bytecode (3.11+, `ob_size`); Infinity where not known. */
     readonly units = Infinity,
-  ) {
-    this.prefix = `${filename}:${scope}`;
+  ) {}
+
+  /** The address of the file name object. */
+  get filenameKey(): number {
+    return this.key[0];
   }
 
-  #frameText?: Uint8Array;
-  #frameTextAlt?: Uint8Array;
-
-  /**
-   * The frame as Austin's text output writes it before the line number,
-   * in UTF-8: `;<filename>:<scope>:`, or `;<filename>:<scope>;L` in the
-   * alternative format. Encoded once.
-   */
-  frameText(alt: boolean): Uint8Array {
-    if (alt) return this.#frameTextAlt ??= UTF8.encode(`;${this.prefix};L`);
-    return this.#frameText ??= UTF8.encode(`;${this.prefix}:`);
+  /** The address of the name (or qualified name) object. */
+  get scopeKey(): number {
+    return this.key[1];
   }
 
   /**
-   * The source location at `position` as MOJO writes it (spec 8.5): from
-   * 3.11, 1-based columns with an exclusive end (0 where unknown); before,
-   * the line with zeros. The returned object is reused by the next call.
+   * The source location at `position`: from 3.11, from the location table
+   * (0-based columns, exclusive end, -1 where the entry has none); before,
+   * the line alone.
    */
-  location(position: number): SourceLocation {
-    const out = LOCATION;
+  location(position: number, out: Location): Location {
     if (this.layout.lineFormat !== "locations") {
       out.line = this.line(position);
-      out.endLine = 0;
-      out.column = 0;
-      out.endColumn = 0;
+      out.endLine = -1;
+      out.column = -1;
+      out.endColumn = -1;
       return out;
     }
     const t = this.lineTable;
     locationTableLocationOrReached(t, t.length, this.firstLineNo, position, out);
     if (out.line < 0) out.line = this.line(position);
     if (out.endLine < 0) out.endLine = out.line;
-    out.column = out.column < 0 ? 0 : out.column + 1;
-    out.endColumn = out.endColumn < 0 ? 0 : out.endColumn + 1;
     return out;
   }
 

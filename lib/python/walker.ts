@@ -13,9 +13,8 @@ import { type CodeCache, type CodeInfo, type Rider, RIDER_BYTES } from "./code_c
 import type { Runtime } from "./discovery.ts";
 import type { Layout } from "./layout.ts";
 import { u64 } from "../bytes.ts";
+import { MAX_FRAMES, Stack } from "../sample.ts";
 
-/** Stacks deeper than this are cut to their innermost frames and marked invalid. */
-export const MAX_FRAMES = 2048;
 /** Bounds on list lengths, against cycles in memory that changes under us. */
 const MAX_THREADS = 4096;
 const MAX_INTERPRETERS = 256;
@@ -85,41 +84,28 @@ function repeats(addresses: Float64Array, n: number): boolean {
   return false;
 }
 
-/** One thread's stack, innermost frame first. */
-export class ThreadSample {
-  /** Interpreter id. */
-  interpreterId = 0;
-  /** Kernel thread id (0 or less if the thread has not started or has ended). */
-  threadId = 0;
+/**
+ * One thread's stack as the walker fills it: the {@link Stack} that output
+ * reads, and the walk's scratch.
+ */
+export class ThreadSample extends Stack {
   /** Address of the thread state. */
   threadState = 0;
-  /** Number of frames in `codes` / `lines`. */
-  depth = 0;
-  /** The walk failed or was cut short. */
-  invalid = false;
   /** Address of the interpreter the thread belongs to. */
   interpreter = 0;
-  /** Resolved frames: code objects and line numbers. */
-  readonly codes: CodeInfo[] = new Array(MAX_FRAMES);
-  readonly lines = new Int32Array(MAX_FRAMES);
-  /** Per resolved frame: the code object's address and the position in it. */
-  readonly frameAddresses = new Float64Array(MAX_FRAMES);
-  readonly positionsResolved = new Float64Array(MAX_FRAMES);
-  /** Scratch for output formats that key frames (MOJO). */
-  readonly frameKeys = new Float64Array(MAX_FRAMES);
   /** Frames as walked, before resolution: code addresses and positions. */
-  readonly addresses = new Float64Array(MAX_FRAMES);
-  readonly positions = new Float64Array(MAX_FRAMES);
+  readonly walkedAddresses = new Float64Array(MAX_FRAMES);
+  readonly walkedPositions = new Float64Array(MAX_FRAMES);
   /** Resolution scratch: the code object of each walked frame. */
   readonly resolved: (CodeInfo | null)[] = new Array(MAX_FRAMES).fill(null);
-  /** Number of walked frames in `addresses` / `positions`. */
+  /** Number of walked frames in `walkedAddresses` / `walkedPositions`. */
   walked = 0;
 
   /** Records a walked frame; returns false when the stack is full. */
   add(code: number, position: number): boolean {
     if (this.walked >= MAX_FRAMES) return false;
-    this.addresses[this.walked] = code;
-    this.positions[this.walked] = position;
+    this.walkedAddresses[this.walked] = code;
+    this.walkedPositions[this.walked] = position;
     this.walked++;
     return true;
   }
@@ -920,7 +906,7 @@ export class StackWalker {
     const riding = visited > 0 ? rider : null;
     if (
       (n > 0 || watch > 0 || riding !== null) &&
-      !this.#codes.resolveMany(out.addresses, n, resolved, watch, riding)
+      !this.#codes.resolveMany(out.walkedAddresses, n, resolved, watch, riding)
     ) {
       return TORN;
     }
@@ -942,7 +928,7 @@ export class StackWalker {
       const code = resolved[i] as CodeInfo;
       resolved[i] = null;
       if (code.shim) continue;
-      const position = out.positions[i];
+      const position = out.walkedPositions[i];
       // 3.11+: an instruction pointer outside its code object's bytecode
       // was read from a frame being rewritten.
       if (!(position >= -1 && position <= code.units && position % 1 === 0)) return TORN;
@@ -951,8 +937,8 @@ export class StackWalker {
       if (line < 0) return TORN;
       out.codes[depth] = code;
       out.lines[depth] = line;
-      out.frameAddresses[depth] = out.addresses[i];
-      out.positionsResolved[depth] = position;
+      out.codeAddresses[depth] = out.walkedAddresses[i];
+      out.positions[depth] = position;
       depth++;
     }
     out.depth = depth;

@@ -1,20 +1,21 @@
 /**
  * Tests for the MOJO writer (spec: austin-behaviour.md 8.2 – 8.6, 8.8):
- * thread samples built by hand must give, byte for byte, the events of the
- * annotated dump of spec 8.8, in the order of spec 8.4, with strings and
+ * thread samples built by hand, with code objects whose line tables are
+ * CPython's own (so the test spans lib/python's code objects and the
+ * writer), must give, byte for byte, the events of the annotated dump of
+ * spec 8.8, in the order of spec 8.4, with strings and
  * frames defined once per process.
  */
 
 import assert from "node:assert/strict";
-import { CodeInfo } from "../python/code_cache.ts";
-import type { Layout } from "../python/layout.ts";
-import { tableLayout } from "../python/layouts.ts";
-import { ThreadSample } from "../python/walker.ts";
-import type { Mode } from "../output/format.ts";
-import { OutputSink } from "../output/sink.ts";
-import { encodeVarint } from "./format.ts";
-import { type MojoEvent, mojoEvents, mojoToText } from "./reader.ts";
-import { MojoWriter } from "./writer.ts";
+import { CodeInfo } from "../lib/python/code_cache.ts";
+import type { Layout } from "../lib/python/layout.ts";
+import { tableLayout } from "../lib/python/layouts.ts";
+import { type Mode, Stack } from "../lib/sample.ts";
+import { OutputSink } from "../lib/output/sink.ts";
+import { encodeVarint } from "../lib/mojo/format.ts";
+import { type MojoEvent, mojoEvents, mojoToText } from "../lib/mojo/reader.ts";
+import { MojoWriter } from "../lib/mojo/writer.ts";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -86,16 +87,16 @@ interface Frame {
 }
 
 /** A thread sample with `frames` given innermost first. */
-function threadSample(tid: number, frames: Frame[], iid = 0, invalid = false): ThreadSample {
-  const s = new ThreadSample();
+function threadSample(tid: number, frames: Frame[], iid = 0, invalid = false): Stack {
+  const s = new Stack();
   s.interpreterId = iid;
   s.threadId = tid;
   s.invalid = invalid;
   s.depth = frames.length;
   frames.forEach((f, i) => {
     s.codes[i] = f.code;
-    s.frameAddresses[i] = f.address;
-    s.positionsResolved[i] = f.position;
+    s.codeAddresses[i] = f.address;
+    s.positions[i] = f.position;
     s.lines[i] = f.code.line(f.position);
   });
   return s;

@@ -25,14 +25,14 @@ import {
   UNKNOWN_VERSION,
 } from "./cli/messages.ts";
 import { type Options, parseArgs, resolveMode, warnings } from "./cli/options.ts";
-import { ChildScanner } from "./children.ts";
+import { ChildScanner } from "./sampler/children.ts";
 import { type Logger, openLogger } from "./log.ts";
-import { CollapsedWriter } from "./output/collapsed.ts";
-import { footerMetadata, headerMetadata } from "./output/format.ts";
+import { CollapsedWriter } from "./output/text/writer.ts";
+import { footerMetadata, headerMetadata } from "./output/metadata.ts";
 import type { SampleWriter } from "./sample.ts";
-import { MojoWriter } from "./mojo/writer.ts";
-import { render } from "./profile/render.ts";
-import { ProfileWriter } from "./profile/writer.ts";
+import { MojoWriter } from "./output/mojo/writer.ts";
+import { render } from "./output/pictures/render.ts";
+import { ProfileWriter } from "./output/pictures/writer.ts";
 import { OutputError, OutputSink, type SyncWriter } from "./output/sink.ts";
 import {
   banner,
@@ -47,8 +47,8 @@ import {
 import { whereThread } from "./output/where.ts";
 import type { DiscoveryFailure } from "./python/discovery.ts";
 import { ThreadSample } from "./python/walker.ts";
-import { liveThread, runSampler, type SamplingResult, type StopRequest } from "./sampler.ts";
-import { type Attach, attachStep, search, type Target } from "./target.ts";
+import { liveThread, runSampler, type SamplingResult, type StopRequest } from "./sampler/loop.ts";
+import { type Attach, attachStep, search, type Target } from "./sampler/targets.ts";
 
 const encoder = new TextEncoder();
 

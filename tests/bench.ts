@@ -42,7 +42,7 @@
  * @module
  */
 
-import { mojoEvents } from "../lib/mojo/reader.ts";
+import { mojoEvents } from "../lib/output/mojo/reader.ts";
 import { allInterpreters } from "./interpreters.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;

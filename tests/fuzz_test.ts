@@ -25,7 +25,7 @@ import assert from "node:assert/strict";
 import { makeInput } from "./fuzz/mutate.ts";
 import { badError, TARGETS } from "./fuzz/targets.ts";
 import type { WorkerJob, WorkerResult } from "./fuzz/worker.ts";
-import { mojoEvents, readMojo } from "../lib/mojo/reader.ts";
+import { mojoEvents, readMojo } from "../lib/output/mojo/reader.ts";
 import { record, withTempDir } from "./recordings.ts";
 
 const ARTIFACTS = new URL("./artifacts/fuzz/", import.meta.url).pathname;

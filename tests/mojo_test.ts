@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import type { Mode } from "../lib/sample.ts";
-import { mojoEvents, mojoToText } from "../lib/mojo/reader.ts";
+import { mojoEvents, mojoToText } from "../lib/output/mojo/reader.ts";
 import {
   austin,
   markers,

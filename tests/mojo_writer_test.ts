@@ -13,9 +13,9 @@ import type { Layout } from "../lib/python/layout.ts";
 import { tableLayout } from "../lib/python/layouts.ts";
 import { type Mode, Stack } from "../lib/sample.ts";
 import { OutputSink } from "../lib/output/sink.ts";
-import { encodeVarint } from "../lib/mojo/format.ts";
-import { type MojoEvent, mojoEvents, mojoToText } from "../lib/mojo/reader.ts";
-import { MojoWriter } from "../lib/mojo/writer.ts";
+import { encodeVarint } from "../lib/output/mojo/format.ts";
+import { type MojoEvent, mojoEvents, mojoToText } from "../lib/output/mojo/reader.ts";
+import { MojoWriter } from "../lib/output/mojo/writer.ts";
 
 // ---------------------------------------------------------------------------
 // Helpers

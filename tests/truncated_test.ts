@@ -7,11 +7,11 @@
  */
 
 import assert from "node:assert/strict";
-import { type MojoEvent, mojoEvents, readMojo } from "../lib/mojo/reader.ts";
-import { parseAustin, readRecording } from "../lib/profile/austin_text.ts";
-import { toFlameGraph } from "../lib/profile/flamegraph.ts";
-import { toPprof } from "../lib/profile/pprof.ts";
-import { toSpeedscope } from "../lib/profile/speedscope.ts";
+import { type MojoEvent, mojoEvents, readMojo } from "../lib/output/mojo/reader.ts";
+import { parseAustin, readRecording } from "../lib/output/text/reader.ts";
+import { toFlameGraph } from "../lib/output/pictures/flamegraph.ts";
+import { toPprof } from "../lib/output/pictures/pprof.ts";
+import { toSpeedscope } from "../lib/output/pictures/speedscope.ts";
 import { record, withTempDir } from "./recordings.ts";
 
 const CLI = new URL("../lib/cli/", import.meta.url).pathname;

@@ -1,7 +1,7 @@
 /**
  * `austin2flamegraph`: converts an Austin profile (text or MOJO, recognised
  * by its magic, read with `readProfile`) to a self-contained interactive SVG
- * flame graph (see `lib/profile/flamegraph.ts`), titled after the input file.
+ * flame graph (see `lib/output/pictures/flamegraph.ts`), titled after the input file.
  *
  * Usage: `deno run -A lib/cli/austin2flamegraph.ts [-h] [-V] input [output]`
  * (`-` as input reads stdin; without an output file, the SVG goes to
@@ -14,7 +14,7 @@
  * @module
  */
 
-import { toFlameGraph } from "../profile/flamegraph.ts";
+import { toFlameGraph } from "../output/pictures/flamegraph.ts";
 import { type Converter, runConverter } from "./converter.ts";
 
 /** The converter's definition. */

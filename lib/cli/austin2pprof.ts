@@ -10,7 +10,7 @@
  * @module
  */
 
-import { toPprof } from "../profile/pprof.ts";
+import { toPprof } from "../output/pictures/pprof.ts";
 import { type Converter, runConverter } from "./converter.ts";
 
 /** The converter's definition. */

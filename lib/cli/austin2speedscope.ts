@@ -9,7 +9,7 @@
  * @module
  */
 
-import { toSpeedscope } from "../profile/speedscope.ts";
+import { toSpeedscope } from "../output/pictures/speedscope.ts";
 import { type Converter, runConverter } from "./converter.ts";
 
 /** The converter's definition. */

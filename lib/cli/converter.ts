@@ -12,10 +12,10 @@
  * @module
  */
 
-import { AUSTIN_VERSION } from "../output/format.ts";
-import { type ParseOptions, readRecording } from "../profile/austin_text.ts";
-import type { Profile } from "../profile/model.ts";
-import { describeTruncation } from "../truncation.ts";
+import { AUSTIN_VERSION } from "../output/metadata.ts";
+import { type ParseOptions, readRecording } from "../output/text/reader.ts";
+import type { Profile } from "../output/pictures/model.ts";
+import { describeTruncation } from "../output/truncation.ts";
 
 /** An option that takes a value, such as `--indent N`. */
 export interface ValueOption {

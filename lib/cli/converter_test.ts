@@ -7,9 +7,9 @@
 
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
-import { readProfile } from "../profile/austin_text.ts";
-import { toPprof } from "../profile/pprof.ts";
-import { toSpeedscope } from "../profile/speedscope.ts";
+import { readProfile } from "../output/text/reader.ts";
+import { toPprof } from "../output/pictures/pprof.ts";
+import { toSpeedscope } from "../output/pictures/speedscope.ts";
 import { AUSTIN2SPEEDSCOPE } from "./austin2speedscope.ts";
 import { parseArguments, Progress, type ProgressStream } from "./converter.ts";
 

@@ -11,9 +11,9 @@
  * @module
  */
 
-import { readMojo } from "../mojo/reader.ts";
-import { AUSTIN_VERSION } from "../output/format.ts";
-import { describeTruncation } from "../truncation.ts";
+import { readMojo } from "../output/mojo/reader.ts";
+import { AUSTIN_VERSION } from "../output/metadata.ts";
+import { describeTruncation } from "../output/truncation.ts";
 import { EXIT_STATUS, inputLabel } from "./converter.ts";
 
 const USAGE = "usage: mojo2austin [-h] [-V] input [output]\n";

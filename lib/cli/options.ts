@@ -15,7 +15,7 @@
  * @module
  */
 
-import { PICTURE_FORMATS } from "../profile/render.ts";
+import { PICTURE_FORMATS } from "../output/pictures/render.ts";
 import type { Mode } from "../sample.ts";
 import { helpText, PROGRAM_NAME, usageText, VERSION } from "./help.ts";
 

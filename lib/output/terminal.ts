@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { SamplingStats } from "../stats.ts";
-import { AUSTIN_VERSION } from "./collapsed.ts";
+import type { SamplingStats } from "../sampler/stats.ts";
+import { AUSTIN_VERSION } from "./text/writer.ts";
 
 /** Wraps text in an ANSI SGR sequence, or not. */
 export type Paint = (sgr: string, text: string) => string;

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type ElfImage, type ElfSymbol, loadBias, openElf } from "../elf.ts";
+import { type ElfImage, type ElfSymbol, loadBias, openElf } from "../binary/elf.ts";
 import type { MemoryMap, Platform, ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
 import {
   DEBUG_OFFSETS_SIZE,

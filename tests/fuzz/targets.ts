@@ -6,9 +6,9 @@
  * @module
  */
 
-import { ElfError, elfFromBytes, loadBias, PT_LOAD } from "../../lib/elf.ts";
-import { MojoError, readMojo } from "../../lib/mojo/reader.ts";
-import { AustinFormatError, parseRecording } from "../../lib/profile/austin_text.ts";
+import { ElfError, elfFromBytes, loadBias, PT_LOAD } from "../../lib/binary/elf.ts";
+import { MojoError, readMojo } from "../../lib/output/mojo/reader.ts";
+import { AustinFormatError, parseRecording } from "../../lib/output/text/reader.ts";
 
 /** A reader under test. */
 export interface Target {

@@ -7,7 +7,7 @@
  */
 
 import type { Metadata, Mode } from "../sample.ts";
-import type { SamplingStats } from "../stats.ts";
+import type { SamplingStats } from "../sampler/stats.ts";
 
 /** The version Austin's tools expect in `# austin:`. */
 export const AUSTIN_VERSION = "3.7.0";

@@ -4,10 +4,10 @@
  */
 
 import assert from "node:assert/strict";
-import { MAX_FRAMES, NamedCode, Stack, type ThreadStack } from "../sample.ts";
-import { SamplingStats } from "../stats.ts";
-import { AUSTIN_VERSION, CollapsedWriter, footer, header } from "./collapsed.ts";
-import { OutputError, OutputSink } from "./sink.ts";
+import { MAX_FRAMES, NamedCode, Stack, type ThreadStack } from "../../sample.ts";
+import { SamplingStats } from "../../sampler/stats.ts";
+import { AUSTIN_VERSION, CollapsedWriter, footer, header } from "./writer.ts";
+import { OutputError, OutputSink } from "../sink.ts";
 
 // ---------------------------------------------------------------------------
 // Helpers

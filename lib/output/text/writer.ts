@@ -5,12 +5,12 @@
  * @module
  */
 
-import type { Code, Metadata, Mode, SampleWriter, ThreadStack } from "../sample.ts";
-import type { SamplingStats } from "../stats.ts";
-import { footerMetadata, type HeaderInfo, headerMetadata } from "./format.ts";
-import type { OutputSink } from "./sink.ts";
+import type { Code, Metadata, Mode, SampleWriter, ThreadStack } from "../../sample.ts";
+import type { SamplingStats } from "../../sampler/stats.ts";
+import { footerMetadata, type HeaderInfo, headerMetadata } from "../metadata.ts";
+import type { OutputSink } from "../sink.ts";
 
-export { AUSTIN_VERSION, type HeaderInfo } from "./format.ts";
+export { AUSTIN_VERSION, type HeaderInfo } from "../metadata.ts";
 
 /** The metadata header, ending with its empty line. */
 export function header(info: HeaderInfo): string {

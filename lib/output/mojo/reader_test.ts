@@ -24,7 +24,7 @@ import {
 
 const FIXTURES = "/work/shared/fixtures/austin-3.7.0/";
 const NAMES = ["wall-3.11", "full-gc-pipe-3.11", "wall-3.8"];
-const CLI = new URL("../cli/mojo2austin.ts", import.meta.url).pathname;
+const CLI = new URL("../../cli/mojo2austin.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -7,13 +7,13 @@
  */
 
 import assert from "node:assert/strict";
-import { parseAustin, readProfile } from "./austin_text.ts";
+import { parseAustin, readProfile } from "../text/reader.ts";
 import type { Profile, StackRecord } from "./model.ts";
 import { type SpeedscopeFile, speedscopeFile, threadName, toSpeedscope } from "./speedscope.ts";
 
 const FIXTURES = "/work/shared/fixtures/austin-3.7.0/";
 const SCHEMA_PATH = new URL(
-  "../../node_modules/speedscope/dist/release/file-format-schema.json",
+  "../../../node_modules/speedscope/dist/release/file-format-schema.json",
   import.meta.url,
 );
 

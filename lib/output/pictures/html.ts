@@ -30,12 +30,12 @@ import type { Profile } from "./model.ts";
 
 /** The inlined files, relative to this module. */
 export const ASSETS = {
-  d3: new URL("../../node_modules/d3/dist/d3.min.js", import.meta.url),
+  d3: new URL("../../../node_modules/d3/dist/d3.min.js", import.meta.url),
   flamegraph: new URL(
-    "../../node_modules/d3-flame-graph/dist/d3-flamegraph.umd.min.js",
+    "../../../node_modules/d3-flame-graph/dist/d3-flamegraph.umd.min.js",
     import.meta.url,
   ),
-  css: new URL("../../node_modules/d3-flame-graph/dist/d3-flamegraph.css", import.meta.url),
+  css: new URL("../../../node_modules/d3-flame-graph/dist/d3-flamegraph.css", import.meta.url),
 } as const;
 
 let cache: { d3: string; flamegraph: string; css: string } | undefined;

@@ -13,8 +13,8 @@ import {
   type Mode,
   type SampleWriter,
   type ThreadStack,
-} from "../sample.ts";
-import type { OutputSink } from "../output/sink.ts";
+} from "../../sample.ts";
+import type { OutputSink } from "../sink.ts";
 import { EVENT, MAGIC, MOJO_VERSION, putVarint, ref } from "./format.ts";
 
 /** Definitions remembered per process before the caches start over. */

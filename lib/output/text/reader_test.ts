@@ -14,8 +14,8 @@ import {
   parseRecording,
   readProfile,
   readRecording,
-} from "./austin_text.ts";
-import type { Profile, StackRecord } from "./model.ts";
+} from "./reader.ts";
+import type { Profile, StackRecord } from "../pictures/model.ts";
 
 const FIXTURES = "/work/shared/fixtures/austin-3.7.0/";
 const encoder = new TextEncoder();

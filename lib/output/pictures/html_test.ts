@@ -17,7 +17,7 @@ import { ASSETS, embedJson, scriptSafe, toD3Data, toHtml } from "./html.ts";
 import { type Frame, type Profile, ProfileBuilder } from "./model.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = new URL("../../tests/artifacts/", import.meta.url);
+const ARTIFACTS = new URL("../../../tests/artifacts/", import.meta.url);
 
 // ---------------------------------------------------------------------------
 // A profile that looks like a real one: two threads, nested calls, names

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 // deno-lint-ignore no-import-prefix
 import * as pprof from "npm:pprof-format@2.3.2";
-import { parseAustin, readProfile } from "./austin_text.ts";
+import { parseAustin, readProfile } from "../text/reader.ts";
 import type { Frame, Profile, StackRecord } from "./model.ts";
 import { toPprof } from "./pprof.ts";
 import { threadName } from "./speedscope.ts";

@@ -17,10 +17,10 @@
  * @module
  */
 
-import type { Mode } from "../sample.ts";
+import type { Mode } from "../../sample.ts";
 import { isMojo, mojoToText, readMojo } from "../mojo/reader.ts";
 import type { Truncation } from "../truncation.ts";
-import { type Frame, type Profile, ProfileBuilder } from "./model.ts";
+import { type Frame, type Profile, ProfileBuilder } from "../pictures/model.ts";
 
 /** A malformed line of Austin's text format. */
 export class AustinFormatError extends Error {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Metadata, Mode, SampleWriter, ThreadStack } from "../sample.ts";
+import type { Metadata, Mode, SampleWriter, ThreadStack } from "../../sample.ts";
 import { type Frame, type Profile, ProfileBuilder } from "./model.ts";
 
 /** Collects samples into a profile. */

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { parseAustin } from "./austin_text.ts";
+import { parseAustin } from "../text/reader.ts";
 import {
   callTree,
   fitLabel,
@@ -16,7 +16,7 @@ import {
   xmlEscape,
 } from "./flamegraph.ts";
 import { type Frame, type Profile, ProfileBuilder } from "./model.ts";
-import type { Mode } from "../sample.ts";
+import type { Mode } from "../../sample.ts";
 
 // ---------------------------------------------------------------------------
 // A small XML parser: throws on anything that is not well-formed.
@@ -568,7 +568,7 @@ Deno.test("an empty profile is a well-formed graph with only the root", () => {
 // ---------------------------------------------------------------------------
 // The converter
 
-const CLI = new URL("../cli/austin2flamegraph.ts", import.meta.url).pathname;
+const CLI = new URL("../../cli/austin2flamegraph.ts", import.meta.url).pathname;
 
 async function convert(...args: string[]) {
   const out = await new Deno.Command(Deno.execPath(), {

@@ -6,14 +6,14 @@
  * @module
  */
 
-import type { Platform, RemoteMemory } from "../platforms/platform.ts";
-import type { Mode, SampleWriter } from "./sample.ts";
-import { OutputError, type OutputSink } from "./output/sink.ts";
-import type { Runtime } from "./python/discovery.ts";
-import { ThreadSample } from "./python/walker.ts";
+import type { Platform, RemoteMemory } from "../../platforms/platform.ts";
+import type { Mode, SampleWriter } from "../sample.ts";
+import { OutputError, type OutputSink } from "../output/sink.ts";
+import type { Runtime } from "../python/discovery.ts";
+import { ThreadSample } from "../python/walker.ts";
 import { SamplingStats } from "./stats.ts";
-import type { Target } from "./target.ts";
-import { u64 } from "./bytes.ts";
+import type { Target } from "./targets.ts";
+import { u64 } from "../bytes.ts";
 
 /** How to sample. */
 export interface SamplerOptions {

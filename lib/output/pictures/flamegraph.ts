@@ -28,7 +28,7 @@
  * @module
  */
 
-import type { Mode } from "../sample.ts";
+import type { Mode } from "../../sample.ts";
 import type { Profile, StackRecord } from "./model.ts";
 
 /** A node of the merged call tree; `value` includes the children's. */

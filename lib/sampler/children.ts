@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { Platform } from "../platforms/platform.ts";
-import { attach, type Target } from "./target.ts";
+import type { Platform } from "../../platforms/platform.ts";
+import { attach, type Target } from "./targets.ts";
 
 /** Scans after which a process that is not Python is no longer tried (until it execs). */
 const MAX_TRIES = 10;

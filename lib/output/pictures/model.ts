@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Mode } from "../sample.ts";
+import type { Mode } from "../../sample.ts";
 
 /** One frame. */
 export interface Frame {

@@ -5,16 +5,16 @@
  * @module
  */
 
-import type { Platform, RemoteMemory } from "../platforms/platform.ts";
-import { CodeCache } from "./python/code_cache.ts";
+import type { Platform, RemoteMemory } from "../../platforms/platform.ts";
+import { CodeCache } from "../python/code_cache.ts";
 import {
   type DiscoveryFailure,
   type DiscoveryResult,
   type Runtime,
   tryFindRuntime,
-} from "./python/discovery.ts";
-import { formatVersion } from "./python/version.ts";
-import { StackWalker } from "./python/walker.ts";
+} from "../python/discovery.ts";
+import { formatVersion } from "../python/version.ts";
+import { StackWalker } from "../python/walker.ts";
 
 /** One Python process being sampled. */
 export interface Target {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
+import type { ReadBuffer, RemoteMemory } from "../process.ts";
 import type { Layout } from "./layout.ts";
 import { lineAt } from "./line_number.ts";
 import { locationTableLocationOrReached } from "./line_table.ts";
@@ -307,7 +307,7 @@ export class CodeCache {
   #lookup(address: number, view: DataView, base: number): CodeInfo | null {
     const o = this.layout.code;
     // Not a code object: a torn read (or, 3.13+, another kind of executable).
-    if (this.codeType !== 0 && u64(view, base + 8) !== this.codeType) {
+    if (this.codeType !== 0 && u64(view, base + this.layout.object.type) !== this.codeType) {
       return this.layout.checkCodeType ? NOT_CODE : null;
     }
     const filenameAt = u64(view, base + o.filename);
@@ -332,7 +332,7 @@ export class CodeCache {
     if (this.codeType !== 0) return type === this.codeType;
     // tp_name is a C string: "code".
     const header = this.#typeName;
-    if (this.memory.read(type + 24, 8, header) !== 8) return false;
+    if (this.memory.read(type + this.layout.object.typeName, 8, header) !== 8) return false;
     const name = u64(header.view, 0);
     if (this.memory.read(name, 5, header) !== 5) return false;
     const b = header.bytes;
@@ -348,7 +348,9 @@ export class CodeCache {
     tableAt: number,
   ): CodeInfo | null {
     const o = this.layout.code;
-    if (this.layout.checkCodeType && !this.#isCode(u64(view, base + 8))) return NOT_CODE;
+    if (this.layout.checkCodeType && !this.#isCode(u64(view, base + this.layout.object.type))) {
+      return NOT_CODE;
+    }
     const firstLineNo = view.getInt32(base + o.firstLineNo, true);
     const s = this.layout.strings;
     const filename = readString(this.memory, this.#buffer, filenameAt, s);
@@ -356,13 +358,22 @@ export class CodeCache {
     // No real name holds a NUL or is empty: such a one was read while being written.
     if (filename === null || scope === null) return null;
     if (filename.includes("\0") || scope.includes("\0") || scope === "") return null;
-    const table = readBytesObject(this.memory, this.#buffer, tableAt, s.bytesData, MAX_LINE_TABLE);
+    const table = readBytesObject(
+      this.memory,
+      this.#buffer,
+      tableAt,
+      s.bytesData,
+      MAX_LINE_TABLE,
+      this.layout.object.size,
+    );
     if (table === null) return null;
     const shim = filename === "__init__" && scope === "__init__";
     const flags = o.flags >= 0 ? view.getInt32(base + o.flags, true) : 0;
     const generator = (flags & GENERATOR_FLAGS) !== 0;
     // From 3.11 a code object is a variable-size object of code units.
-    const units = this.layout.lineFormat === "locations" ? u64(view, base + 16) : Infinity;
+    const units = this.layout.lineFormat === "locations"
+      ? u64(view, base + this.layout.object.size)
+      : Infinity;
     const key = [filenameAt, nameAt, tableAt] as const;
     return new CodeInfo(
       filename,

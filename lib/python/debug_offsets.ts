@@ -53,7 +53,7 @@
  * @module
  */
 
-import { type Layout, spanOf } from "./layout.ts";
+import { type Layout, spanOf, UNICODE_STATE_BITS } from "./layout.ts";
 import { fromHex, type PythonVersion } from "./version.ts";
 import { u64 } from "../bytes.ts";
 
@@ -503,7 +503,7 @@ export function layoutFromDebugOffsets(bytes: Uint8Array): Layout {
   };
   code.size = spanOf([code.filename, code.name, code.qualname, code.firstLineNo, code.lineTable]);
   // The string state bits themselves (interned 0-1, kind 2-4, compact 5,
-  // ascii 6) are in strings.ts; [H313] and [H314] `cpython/unicodeobject.h`
+  // ascii 6) are UNICODE_STATE_BITS (layout.ts); [H313] and [H314] `cpython/unicodeobject.h`
   // both declare `interned:2, kind:3, compact:1, ascii:1,
   // statically_allocated:1` for GIL builds (a free-threaded build makes
   // `interned` a whole byte and moves the rest up by 6).
@@ -514,6 +514,7 @@ export function layoutFromDebugOffsets(bytes: Uint8Array): Layout {
   const compactSize = f.get("unicode_object.compactunicodeobject_size") ?? asciiSize + 16;
   return {
     version,
+    frames: "current-frame",
     runtime: {
       interpretersHead: get("runtime_state.interpreters_head"),
       tstateCurrent: -1,
@@ -552,6 +553,11 @@ export function layoutFromDebugOffsets(bytes: Uint8Array): Layout {
       taggedCode: !is313,
     },
     code,
+    object: {
+      type: get("pyobject.ob_type"),
+      size: get("bytes_object.ob_size"),
+      typeName: get("type_object.tp_name"),
+    },
     strings: {
       bytesNames: false,
       bytesData: get("bytes_object.ob_sval"),
@@ -560,6 +566,7 @@ export function layoutFromDebugOffsets(bytes: Uint8Array): Layout {
       asciiData: asciiSize,
       compactData: compactSize,
       legacyData: compactSize,
+      ...UNICODE_STATE_BITS,
     },
     lineFormat: "locations",
     checkCodeType: true,

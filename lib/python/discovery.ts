@@ -10,8 +10,9 @@
  * @module
  */
 
-import { type ElfImage, type ElfSymbol, loadBias, openElf } from "../binary/elf.ts";
-import type { MemoryMap, Platform, ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
+import { ElfError, type ElfImage, type ElfSymbol, loadBias, openElf } from "../binary/elf.ts";
+import type { MemoryMap, ProcessView } from "../process.ts";
+import { Remote } from "./remote.ts";
 import {
   DEBUG_OFFSETS_SIZE,
   DebugOffsetsError,
@@ -24,7 +25,7 @@ import type { Layout } from "./layout.ts";
 import { decodeLatin1 } from "./strings.ts";
 import { tableLayout } from "./layouts.ts";
 import { compareMinor, fromFileName, fromHex, fromText, type PythonVersion } from "./version.ts";
-import { TWO_32, u64 } from "../bytes.ts";
+import { TWO_32 } from "../bytes.ts";
 
 /** Where a Python runtime lives in a process, and how to read it. */
 export interface Runtime {
@@ -81,35 +82,8 @@ const SYMBOL_NAMES = [
 /** The glibc x86-64 offset of `tid` in `struct pthread` (spec section 6). */
 const GLIBC_PTHREAD_TID = 720;
 
-/** Reading helpers over one scratch buffer. */
-class Peek {
-  readonly buffer: ReadBuffer;
-  constructor(readonly memory: RemoteMemory) {
-    this.buffer = memory.buffer(65536);
-  }
-
-  /** Bytes at `address`, or null. Copied out of the scratch buffer. */
-  bytes(address: number, size: number): Uint8Array | null {
-    if (address === 0 || this.memory.read(address, size, this.buffer) !== size) return null;
-    return this.buffer.bytes.slice(0, size);
-  }
-
-  pointer(address: number): number {
-    if (address === 0 || this.memory.read(address, 8, this.buffer) !== 8) return -1;
-    return u64(this.buffer.view, 0);
-  }
-
-  i32(address: number): number | null {
-    if (address === 0 || this.memory.read(address, 4, this.buffer) !== 4) return null;
-    return this.buffer.view.getInt32(0, true);
-  }
-
-  /** The errno of a read that fails, 0 if it succeeds. */
-  errnoOf(address: number): number {
-    const n = this.memory.read(address, 8, this.buffer);
-    return n < 0 ? -n : 0;
-  }
-}
+/** Bytes read at once by discovery's scans. */
+const SCAN_CHUNK = 65536;
 
 /** A candidate ELF file with the mapping it is loaded at. */
 interface Module {
@@ -128,15 +102,10 @@ function lowestMapping(maps: MemoryMap[], path: string): MemoryMap | undefined {
   return best;
 }
 
-function openModule(
-  platform: Platform,
-  pid: number,
-  maps: MemoryMap[],
-  path: string,
-): Module | null {
+function openModule(process: ProcessView, maps: MemoryMap[], path: string): Module | null {
   const first = lowestMapping(maps, path);
   if (first === undefined) return null;
-  for (const candidate of platform.mappedFileCandidates(pid, first)) {
+  for (const candidate of process.mappedFileCandidates(first)) {
     // The file can vanish or change at any time (the process may exit).
     try {
       const image = openElf(candidate);
@@ -147,8 +116,9 @@ function openModule(
         symbols: image.symbols(SYMBOL_NAMES),
         maps: maps.filter((m) => m.path === path),
       };
-    } catch {
-      continue;
+    } catch (e) {
+      // Gone, unreadable, or not (or no longer) a whole ELF file: try the next.
+      if (!(e instanceof ElfError)) throw e;
     }
   }
   return null;
@@ -176,22 +146,20 @@ function writableRegions(module: Module, all: MemoryMap[]): MemoryMap[] {
   return regions;
 }
 
-const SCAN_CHUNK = 65536;
-
 /**
- * Calls `visit` with successive chunks of the regions' memory (in the peek
- * buffer) until it returns a non-null result.
+ * Calls `visit` with successive chunks of the regions' memory (in the
+ * reader's scratch buffer) until it returns a non-null result.
  */
 function scanRegions<T>(
-  peek: Peek,
+  remote: Remote,
   regions: MemoryMap[],
   visit: (bytes: Uint8Array, address: number) => T | null,
 ): T | null {
   for (const region of regions) {
     for (let at = region.start; at < region.end; at += SCAN_CHUNK - 64) {
-      const n = peek.memory.read(at, Math.min(SCAN_CHUNK, region.end - at), peek.buffer);
+      const n = remote.fill(at, Math.min(SCAN_CHUNK, region.end - at));
       if (n <= 0) break;
-      const found = visit(peek.buffer.bytes.subarray(0, n), at);
+      const found = visit(remote.scratch.subarray(0, n), at);
       if (found !== null) return found;
     }
   }
@@ -202,8 +170,8 @@ function scanRegions<T>(
  * Scans the module's writable memory for `X.Y.Z (`, the start of the
  * interpreter's version buffer (2.7–3.10 builds without the symbol).
  */
-function scanVersion(peek: Peek, module: Module, all: MemoryMap[]): PythonVersion | null {
-  return scanRegions(peek, writableRegions(module, all), (bytes) => {
+function scanVersion(remote: Remote, module: Module, all: MemoryMap[]): PythonVersion | null {
+  return scanRegions(remote, writableRegions(module, all), (bytes) => {
     const text = decodeLatin1(bytes.filter((b) => b !== 0), bytes.length);
     return fromText(text);
   });
@@ -216,19 +184,19 @@ function scanVersion(peek: Peek, module: Module, all: MemoryMap[]): PythonVersio
  * address, or 0 if no thread holds the GIL right now or none is found.
  */
 function findInterpHead(
-  peek: Peek,
+  remote: Remote,
   module: Module,
   all: MemoryMap[],
   layout: Layout,
   tstateCurrent: number,
 ): number {
-  const ts = peek.pointer(tstateCurrent);
+  const ts = remote.pointer(tstateCurrent);
   if (ts <= 0) return 0;
-  const interp = peek.pointer(ts + layout.thread.interp);
+  const interp = remote.pointer(ts + layout.thread.interp);
   if (interp <= 0) return 0;
   const lo = interp >>> 0;
   const hi = Math.floor(interp / TWO_32);
-  const found = scanRegions(peek, writableRegions(module, all), (bytes, address) => {
+  const found = scanRegions(remote, writableRegions(module, all), (bytes, address) => {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i + 8 <= bytes.length; i += 8) {
       if (view.getUint32(i, true) === lo && view.getUint32(i + 4, true) === hi) {
@@ -242,20 +210,20 @@ function findInterpHead(
 }
 
 /** Version of a module: debug offsets, Py_Version, version buffer, then nothing. */
-function exactVersion(peek: Peek, module: Module, runtime: number): PythonVersion | null {
+function exactVersion(remote: Remote, module: Module, runtime: number): PythonVersion | null {
   if (runtime !== 0) {
-    const head = peek.bytes(runtime, 16);
+    const head = remote.bytes(runtime, 16);
     if (head !== null && hasDebugCookie(head)) return debugOffsetsVersion(head);
   }
   const pyVersion = address(module, "Py_Version");
   if (pyVersion !== 0) {
-    const hex = peek.i32(pyVersion);
-    if (hex !== null && hex !== 0) return fromHex(hex >>> 0);
+    const hex = remote.u32(pyVersion);
+    if (hex > 0) return fromHex(hex);
   }
   for (const name of ["version.0", "version.1"]) {
     const buffer = address(module, name);
     if (buffer === 0) continue;
-    const bytes = peek.bytes(buffer, 64);
+    const bytes = remote.bytes(buffer, 64);
     if (bytes !== null) {
       const v = fromText(String.fromCharCode(...bytes));
       if (v !== null) return v;
@@ -266,12 +234,12 @@ function exactVersion(peek: Peek, module: Module, runtime: number): PythonVersio
 
 /** The layout of the module's version: debug offsets for 3.13+, tables before. */
 function layoutFor(
-  peek: Peek,
+  remote: Remote,
   version: PythonVersion,
   runtime: number,
 ): Layout | string {
   if (compareMinor(version, 3, 13) >= 0) {
-    const block = peek.bytes(runtime, DEBUG_OFFSETS_SIZE);
+    const block = remote.bytes(runtime, DEBUG_OFFSETS_SIZE);
     if (block === null || !hasDebugCookie(block)) return "cannot read _Py_DebugOffsets";
     try {
       return layoutFromDebugOffsets(block);
@@ -284,9 +252,9 @@ function layoutFor(
 }
 
 /** Finds the TID offset in glibc's struct pthread by looking for the main thread's TID. */
-function findPthreadTidOffset(peek: Peek, pthread: number, pid: number): number {
-  if (peek.i32(pthread + GLIBC_PTHREAD_TID) === pid) return GLIBC_PTHREAD_TID;
-  const bytes = peek.bytes(pthread, 2048);
+function findPthreadTidOffset(remote: Remote, pthread: number, pid: number): number {
+  if (remote.u32(pthread + GLIBC_PTHREAD_TID) === pid) return GLIBC_PTHREAD_TID;
+  const bytes = remote.bytes(pthread, 2048);
   if (bytes === null) return -1;
   const view = new DataView(bytes.buffer);
   for (let at = 0; at + 4 <= 2048; at += 4) if (view.getInt32(at, true) === pid) return at;
@@ -298,23 +266,28 @@ function findPthreadTidOffset(peek: Peek, pthread: number, pid: number): number 
  * point back to it. Returns the TID offset for old versions (or -1 where
  * not needed), or a reason string.
  */
-function validate(peek: Peek, layout: Layout, headAddress: number, pid: number): number | string {
-  const interp = peek.pointer(headAddress);
+function validate(
+  remote: Remote,
+  layout: Layout,
+  headAddress: number,
+  pid: number,
+): number | string {
+  const interp = remote.pointer(headAddress);
   if (interp <= 0) return "no interpreter yet";
-  const ts = peek.pointer(interp + layout.interpreter.threadsHead);
+  const ts = remote.pointer(interp + layout.interpreter.threadsHead);
   if (ts <= 0) return "no thread state yet";
-  if (peek.pointer(ts + layout.thread.interp) !== interp) return "thread state does not match";
+  if (remote.pointer(ts + layout.thread.interp) !== interp) return "thread state does not match";
   if (layout.thread.nativeThreadId >= 0) return -1;
   // The main thread is the oldest, i.e. the last in the list; its TID is the PID.
   let last = ts;
   for (let i = 0; i < 4096; i++) {
-    const next = peek.pointer(last + layout.thread.next);
+    const next = remote.pointer(last + layout.thread.next);
     if (next <= 0) break;
     last = next;
   }
-  const pthread = peek.pointer(last + layout.thread.threadId);
+  const pthread = remote.pointer(last + layout.thread.threadId);
   if (pthread <= 0) return "no pthread yet";
-  const offset = findPthreadTidOffset(peek, pthread, pid);
+  const offset = findPthreadTidOffset(remote, pthread, pid);
   return offset < 0 ? "cannot find the thread id in struct pthread" : offset;
 }
 
@@ -322,26 +295,19 @@ function failure(failure: DiscoveryFailure, detail: string): DiscoveryResult {
   return { ok: false, failure, detail };
 }
 
-/** Makes one attempt at finding the Python runtime of process `pid`. */
-export function tryFindRuntime(
-  platform: Platform,
-  memory: RemoteMemory,
-  pid: number,
-  lastChance = false,
-): DiscoveryResult {
-  const state = platform.processState(pid);
+/** Makes one attempt at finding the Python runtime of a process. */
+export function tryFindRuntime(process: ProcessView, lastChance = false): DiscoveryResult {
+  const pid = process.pid;
+  const state = process.state();
   if (state === "missing") return failure("missing", "No such process");
   if (state === "exited") return failure("exited", "Process exited");
-  let maps: MemoryMap[];
-  let exe: string;
-  try {
-    maps = platform.memoryMaps(pid);
-    exe = platform.executable(pid);
-  } catch (e) {
-    if (e instanceof Deno.errors.PermissionDenied) return failure("permission", String(e));
-    return failure(state === "denied" ? "permission" : "missing", String(e));
+  const image = process.image();
+  if (image === "denied") return failure("permission", "Permission denied");
+  if (image === "missing") {
+    return failure(state === "denied" ? "permission" : "missing", "No such process");
   }
-  const peek = new Peek(memory);
+  const { maps, executable: exe } = image;
+  const remote = new Remote(process.memory, SCAN_CHUNK);
   const libMap = maps.find((m) => LIBPYTHON.test(m.path.slice(m.path.lastIndexOf("/") + 1)));
   const candidates = [
     libMap?.path,
@@ -351,38 +317,38 @@ export function tryFindRuntime(
   let reason = "no Python symbols";
   let kind: DiscoveryFailure = "not-python";
   for (const path of candidates) {
-    const module = openModule(platform, pid, maps, path);
+    const module = openModule(process, maps, path);
     if (module === null) continue;
     const runtime = runtimeAddressOf(module);
     const interpHead = address(module, "interp_head");
     const tstateCurrent = address(module, "_PyThreadState_Current");
     if (runtime === 0 && interpHead === 0 && tstateCurrent === 0) continue;
-    if (peek.errnoOf(runtime || interpHead || tstateCurrent) === 1) {
+    if (remote.errno(runtime || interpHead || tstateCurrent) === 1) {
       return failure("permission", "EPERM");
     }
-    const exact = exactVersion(peek, module, runtime);
+    const exact = exactVersion(remote, module, runtime);
     const known = exact ?? fromFileName(path) ?? fromFileName(exe);
     if (known === null) {
       reason = "cannot determine the Python version";
       kind = "version";
       continue;
     }
-    const layout = layoutFor(peek, known, runtime);
+    const layout = layoutFor(remote, known, runtime);
     if (typeof layout === "string") {
       return failure("unsupported", layout);
     }
     const headAddress = layout.runtime.interpretersHead >= 0 && runtime !== 0
       ? runtime + layout.runtime.interpretersHead
-      : interpHead || findInterpHead(peek, module, maps, layout, tstateCurrent);
+      : interpHead || findInterpHead(remote, module, maps, layout, tstateCurrent);
     if (headAddress === 0) {
       if (runtime === 0 && interpHead === 0) return failure("not-ready", "no thread holds the GIL");
       reason = "no interpreter list";
       continue;
     }
     // The TID search looks for the main thread's id as the target sees it.
-    const valid = validate(peek, layout, headAddress, platform.namespacePid(pid));
+    const valid = validate(remote, layout, headAddress, process.namespacePid());
     if (typeof valid === "string") return failure("not-ready", valid);
-    const version = exact ?? scanVersion(peek, module, maps);
+    const version = exact ?? scanVersion(remote, module, maps);
     // The version buffer is filled shortly after the interpreter exists.
     if (version === null && !lastChance) return failure("not-ready", "version not known yet");
     const finalVersion = version ?? known;

@@ -10,6 +10,18 @@
 
 import type { PythonVersion } from "./version.ts";
 
+/**
+ * How a thread's frames are kept, the one thing that decides how a stack
+ * is walked:
+ * - `"frame-objects"` (2.7–3.10): heap `PyFrameObject`s linked by `f_back`,
+ *   the top one in `tstate->frame`;
+ * - `"cframe"` (3.11, 3.12): `_PyInterpreterFrame`s on the thread's data
+ *   stack linked by `previous`, the top one in `tstate->cframe->current_frame`;
+ * - `"current-frame"` (3.13+): the same frames, the top one in
+ *   `tstate->current_frame`.
+ */
+export type FrameEra = "frame-objects" | "cframe" | "current-frame";
+
 /** How a code object's line table is encoded. */
 export type LineFormat = "lnotab-unsigned" | "lnotab" | "linetable310" | "locations";
 
@@ -98,6 +110,16 @@ export interface CodeOffsets {
   size: number;
 }
 
+/** Offsets of the object header and of type objects, the same in every version here. */
+export interface ObjectOffsets {
+  /** `PyObject.ob_type`. */
+  type: number;
+  /** `PyVarObject.ob_size` (a bytes object's length, 3.11+ a code object's code units). */
+  size: number;
+  /** `PyTypeObject.tp_name`, a C string. */
+  typeName: number;
+}
+
 /** Offsets of string objects. */
 export interface StringOffsets {
   /** Python 2 `str` objects are byte strings. */
@@ -112,11 +134,17 @@ export interface StringOffsets {
   compactData: number;
   /** `PyUnicodeObject.data.any` of a legacy string. */
   legacyData: number;
+  /** Bit positions in the `state` word: `kind` (3 bits), `compact`, `ascii`. */
+  kindShift: number;
+  compactBit: number;
+  asciiBit: number;
 }
 
 /** Everything the walker needs to know about one CPython version. */
 export interface Layout {
   version: PythonVersion;
+  /** How the thread's frames are kept: decides which walk reads them. */
+  frames: FrameEra;
   runtime: RuntimeOffsets;
   interpreter: InterpreterOffsets;
   gil: GilOffsets;
@@ -124,6 +152,7 @@ export interface Layout {
   frameObject: FrameObjectOffsets;
   interpreterFrame: InterpreterFrameOffsets;
   code: CodeOffsets;
+  object: ObjectOffsets;
   strings: StringOffsets;
   lineFormat: LineFormat;
   /** 3.13+: frames may hold a non-code executable; check the type before use. */
@@ -131,6 +160,23 @@ export interface Layout {
   /** Bit of `_status` that says the thread holds the GIL (3.13), or -1. */
   holdsGilBit: number;
 }
+
+/**
+ * The object header in every version read here (x86-64, arm64; GIL
+ * builds): `ob_refcnt`, then `ob_type` at 8 and a variable-size object's
+ * `ob_size` at 16; `tp_name` follows them in a type object.
+ */
+export const OBJECT_OFFSETS: Readonly<ObjectOffsets> = Object.freeze({
+  type: 8,
+  size: 16,
+  typeName: 24,
+});
+
+/**
+ * The `state` bits of a string object, the same from 3.3 to 3.15 in GIL
+ * builds (`interned:2, kind:3, compact:1, ascii:1`).
+ */
+export const UNICODE_STATE_BITS = Object.freeze({ kindShift: 2, compactBit: 5, asciiBit: 6 });
 
 /** The largest of a set of offsets plus the width of the widest field. */
 export function spanOf(offsets: readonly number[]): number {

@@ -7,7 +7,13 @@
  * @module
  */
 
-import { type Layout, type LineFormat, spanOf } from "./layout.ts";
+import {
+  type Layout,
+  type LineFormat,
+  OBJECT_OFFSETS,
+  spanOf,
+  UNICODE_STATE_BITS,
+} from "./layout.ts";
 import type { PythonVersion } from "./version.ts";
 
 const NONE = -1;
@@ -149,6 +155,7 @@ function build(version: PythonVersion, c: Column): Layout {
   const [iCode, iPrevious, iOwner, cframeCurrent, shim] = c.iframe ?? [NONE, NONE, NONE, NONE, 256];
   return {
     version,
+    frames: frame >= 0 ? "frame-objects" : "cframe",
     runtime: {
       interpretersHead: head,
       tstateCurrent,
@@ -190,6 +197,7 @@ function build(version: PythonVersion, c: Column): Layout {
       flags: c.flags ?? NONE,
       size: spanOf([filename, name, qualname, firstLineNo, lineTable]),
     },
+    object: { ...OBJECT_OFFSETS },
     strings: {
       bytesNames: version.major === 2,
       bytesData: c.bytesData,
@@ -198,6 +206,7 @@ function build(version: PythonVersion, c: Column): Layout {
       asciiData: c.unicode[0],
       compactData: c.unicode[1],
       legacyData: c.unicode[1],
+      ...UNICODE_STATE_BITS,
     },
     lineFormat: c.lineFormat,
     checkCodeType: false,

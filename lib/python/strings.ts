@@ -6,8 +6,8 @@
  * @module
  */
 
-import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
-import type { StringOffsets } from "./layout.ts";
+import type { ReadBuffer, RemoteMemory } from "../process.ts";
+import { OBJECT_OFFSETS, type StringOffsets } from "./layout.ts";
 import { u64 } from "../bytes.ts";
 
 /** Names longer than this many characters make a sample invalid, as in Austin. */
@@ -87,9 +87,9 @@ export function readString(
     return decodeBytesName(buffer.bytes, length);
   }
   const state = view.getUint32(offsets.unicodeState, true);
-  const kind = (state >>> 2) & 7;
-  const compact = (state >>> 5) & 1;
-  const ascii = (state >>> 6) & 1;
+  const kind = (state >>> offsets.kindShift) & 7;
+  const compact = (state >>> offsets.compactBit) & 1;
+  const ascii = (state >>> offsets.asciiBit) & 1;
   if (kind !== 1 && kind !== 2 && kind !== 4) return null;
   let data: number;
   if (compact === 1) data = address + (ascii === 1 ? offsets.asciiData : offsets.compactData);
@@ -106,9 +106,10 @@ export function readBytesObject(
   address: number,
   dataOffset: number,
   maxLength: number,
+  sizeField: number = OBJECT_OFFSETS.size,
 ): Uint8Array | null {
-  if (address === 0 || memory.read(address, 24, buffer) !== 24) return null;
-  const length = u64(buffer.view, 16);
+  if (address === 0 || memory.read(address, sizeField + 8, buffer) !== sizeField + 8) return null;
+  const length = u64(buffer.view, sizeField);
   if (length > maxLength || length > buffer.bytes.length) return null;
   if (memory.read(address + dataOffset, length, buffer) !== length) return null;
   return buffer.bytes.slice(0, length);

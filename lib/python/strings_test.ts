@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { currentPlatform } from "../../platforms/mod.ts";
-import type { ReadBuffer, RemoteMemory } from "../../platforms/platform.ts";
+import type { ReadBuffer, RemoteMemory } from "../process.ts";
 import { DEBUG_OFFSETS_SIZE, layoutFromDebugOffsets } from "./debug_offsets.ts";
 import type { Layout } from "./layout.ts";
 import { tableLayout } from "./layouts.ts";

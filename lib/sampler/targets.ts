@@ -6,6 +6,7 @@
  */
 
 import type { Platform, RemoteMemory } from "../../platforms/platform.ts";
+import type { ProcessView } from "../process.ts";
 import { CodeCache } from "../python/code_cache.ts";
 import {
   type DiscoveryFailure,
@@ -46,6 +47,29 @@ export interface Target {
 /** The outcome of a search for a process's interpreter. */
 export type Attach = { target: Target } | { failure: DiscoveryFailure; detail: string };
 
+/**
+ * The platform's view of process `pid` as discovery sees it: failures to
+ * read its map become values ("denied" when it may not be looked at).
+ */
+export function processView(platform: Platform, pid: number, memory: RemoteMemory): ProcessView {
+  return {
+    pid,
+    memory,
+    state: () => platform.processState(pid),
+    image: () => {
+      try {
+        return { maps: platform.memoryMaps(pid), executable: platform.executable(pid) };
+      } catch (e) {
+        if (e instanceof Deno.errors.PermissionDenied) return "denied";
+        if (e instanceof Deno.errors.NotFound) return "missing";
+        throw e;
+      }
+    },
+    mappedFileCandidates: (map) => platform.mappedFileCandidates(pid, map),
+    namespacePid: () => platform.namespacePid(pid),
+  };
+}
+
 /** One discovery attempt; anything unexpected (a file vanishing mid-read) is a failed try. */
 function tryOnce(
   platform: Platform,
@@ -54,7 +78,7 @@ function tryOnce(
   lastChance: boolean,
 ): DiscoveryResult {
   try {
-    return tryFindRuntime(platform, memory, pid, lastChance);
+    return tryFindRuntime(processView(platform, pid, memory), lastChance);
   } catch (e) {
     return { ok: false, failure: "not-ready", detail: e instanceof Error ? e.message : String(e) };
   }

@@ -5,7 +5,6 @@
  */
 
 import assert from "node:assert/strict";
-import { currentPlatform } from "../../platforms/mod.ts";
 import {
   DEBUG_COOKIE,
   DEBUG_OFFSETS_SIZE,
@@ -28,8 +27,9 @@ function exists(path: string): boolean {
   try {
     Deno.statSync(path);
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
   }
 }
 
@@ -112,41 +112,22 @@ function assertLayout313(layout: Layout): void {
 // Live 3.13.0
 
 const SCRIPT = `
-import ctypes, time
-print(ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime")), flush=True)
-time.sleep(60)
+import ctypes, sys
+runtime = ctypes.addressof(ctypes.c_char.in_dll(ctypes.pythonapi, "_PyRuntime"))
+sys.stdout.write(ctypes.string_at(runtime, ${DEBUG_OFFSETS_SIZE}).hex())
 `;
 
+/** The block as the interpreter itself reads it at `_PyRuntime` (ctypes, in the process). */
 async function readLiveBlock(): Promise<Uint8Array> {
-  const process = new Deno.Command(PYTHON_313, {
+  const output = await new Deno.Command(PYTHON_313, {
     args: ["-c", SCRIPT],
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
-  }).spawn();
-  const reader = process.stdout.getReader();
-  try {
-    const decoder = new TextDecoder();
-    let text = "";
-    while (!text.includes("\n")) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("python 3.13 exited before printing _PyRuntime's address");
-      text += decoder.decode(value, { stream: true });
-    }
-    const runtime = Number(text.trim());
-    const memory = currentPlatform().openMemory(process.pid);
-    const buffer = memory.buffer(DEBUG_OFFSETS_SIZE);
-    assert.equal(memory.read(runtime, DEBUG_OFFSETS_SIZE, buffer), DEBUG_OFFSETS_SIZE);
-    return buffer.bytes.slice();
-  } finally {
-    try {
-      process.kill("SIGKILL");
-    } catch {
-      // already gone
-    }
-    await reader.cancel();
-    await process.status;
-  }
+  }).output();
+  assert.equal(output.code, 0);
+  const hex = new TextDecoder().decode(output.stdout);
+  return Uint8Array.from(hex.match(/../g) ?? [], (pair) => parseInt(pair, 16));
 }
 
 const skip313 = exists(PYTHON_313) ? undefined : `${PYTHON_313} is not installed`;

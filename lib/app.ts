@@ -33,7 +33,7 @@ import type { SampleWriter } from "./sample.ts";
 import { MojoWriter } from "./output/mojo/writer.ts";
 import { render } from "./output/pictures/render.ts";
 import { ProfileWriter } from "./output/pictures/writer.ts";
-import { OutputError, OutputSink, type SyncWriter } from "./output/sink.ts";
+import { OutputError, OutputSink, type SyncWriter, writeAllSync } from "./output/sink.ts";
 import {
   banner,
   colourWanted,
@@ -55,11 +55,10 @@ const encoder = new TextEncoder();
 /** Writes all of `text` to a standard stream, ignoring a closed one (nowhere to report it). */
 function writeAll(stream: typeof Deno.stdout | typeof Deno.stderr, text: string): void {
   try {
-    const bytes = encoder.encode(text);
-    let done = 0;
-    while (done < bytes.length) done += stream.writeSync(bytes.subarray(done));
-  } catch {
-    // reader gone
+    writeAllSync(stream, encoder.encode(text));
+  } catch (e) {
+    // The reader is gone (EPIPE) or the stream failed (EIO, ENOSPC): nowhere to report it.
+    if (!(e instanceof Error)) throw e;
   }
 }
 

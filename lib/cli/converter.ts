@@ -16,6 +16,7 @@ import { AUSTIN_VERSION } from "../output/metadata.ts";
 import { type ParseOptions, readRecording } from "../output/text/reader.ts";
 import type { Profile } from "../output/pictures/model.ts";
 import { describeTruncation } from "../output/truncation.ts";
+import { type SyncWriter, writeAllSync } from "../output/sink.ts";
 
 /** An option that takes a value, such as `--indent N`. */
 export interface ValueOption {
@@ -41,9 +42,9 @@ export interface Converter {
 }
 
 /** Where the progress indicator writes. */
-export interface ProgressStream {
+export interface ProgressStream extends SyncWriter {
+  /** Whether the stream is a terminal: the indicator shows only there. */
   isTerminal(): boolean;
-  writeSync(bytes: Uint8Array): number;
 }
 
 const encoder = new TextEncoder();
@@ -99,9 +100,7 @@ export class Progress {
   }
 
   #write(text: string): void {
-    const bytes = encoder.encode(text);
-    let at = 0;
-    while (at < bytes.length) at += this.out.writeSync(bytes.subarray(at));
+    writeAllSync(this.out, encoder.encode(text));
   }
 }
 
@@ -193,11 +192,6 @@ async function readInput(path: string): Promise<Uint8Array> {
   return bytes;
 }
 
-async function writeAll(w: { write(p: Uint8Array): Promise<number> }, bytes: Uint8Array) {
-  let at = 0;
-  while (at < bytes.length) at += await w.write(bytes.subarray(at));
-}
-
 /** The base name of the input, for the output's title. */
 function inputName(path: string): string {
   if (path === "-") return "<stdin>";
@@ -226,17 +220,18 @@ export async function runConverter(
   args: string[],
   progressOut: ProgressStream = Deno.stderr,
 ): Promise<number> {
-  const write = (fd: "stdout" | "stderr", text: string) => writeAll(Deno[fd], encoder.encode(text));
+  const write = (fd: "stdout" | "stderr", text: string) =>
+    writeAllSync(Deno[fd], encoder.encode(text));
   const parsed = parseArguments(c, args);
   switch (parsed.kind) {
     case "help":
-      await write("stdout", help(c));
+      write("stdout", help(c));
       return 0;
     case "version":
-      await write("stdout", `${c.name} ${AUSTIN_VERSION}\n`);
+      write("stdout", `${c.name} ${AUSTIN_VERSION}\n`);
       return 0;
     case "usage":
-      await write("stderr", `${usage(c)}${c.name}: error: ${parsed.error}\n`);
+      write("stderr", `${usage(c)}${c.name}: error: ${parsed.error}\n`);
       return 2;
   }
   const progress = new Progress(c.name, progressOut);
@@ -253,16 +248,21 @@ export async function runConverter(
     const out = typeof result === "string" ? encoder.encode(result) : result;
     progress.update("writing");
     if (parsed.output !== undefined) await Deno.writeFile(parsed.output, out);
-    else await writeAll(Deno.stdout, out);
+    else writeAllSync(Deno.stdout, out);
     progress.done();
     if (truncation === null) return 0;
     const where = `${inputLabel(parsed.input)}: ${describeTruncation(truncation)}`;
-    await write("stderr", `${c.name}: ${where}\n`);
+    write("stderr", `${c.name}: ${where}\n`);
     return 1;
   } catch (e) {
     progress.done();
     if (e instanceof Deno.errors.BrokenPipe) return 0;
-    await write("stderr", `${c.name}: ${reason(e)}\n`).catch(() => {});
+    try {
+      write("stderr", `${c.name}: ${reason(e)}\n`);
+    } catch (failed) {
+      // stderr's reader is gone, or stderr failed: nowhere to report it.
+      if (!(failed instanceof Error)) throw failed;
+    }
     return 1;
   }
 }

@@ -9,8 +9,10 @@
  * @module
  */
 
+import { AUSTIN_VERSION } from "../output/metadata.ts";
+
 /** What `-V` / `--version` print, without the final newline. */
-export const VERSION = "austin 3.7.0";
+export const VERSION = `austin ${AUSTIN_VERSION}`;
 
 /** The program name that argp shows when none was set with `--program-name`. */
 export const PROGRAM_NAME = "austin";

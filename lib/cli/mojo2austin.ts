@@ -14,6 +14,7 @@
 import { readMojo } from "../output/mojo/reader.ts";
 import { AUSTIN_VERSION } from "../output/metadata.ts";
 import { describeTruncation } from "../output/truncation.ts";
+import { writeAllSync } from "../output/sink.ts";
 import { EXIT_STATUS, inputLabel } from "./converter.ts";
 
 const USAGE = "usage: mojo2austin [-h] [-V] input [output]\n";
@@ -36,16 +37,10 @@ async function readAll(path: string): Promise<Uint8Array> {
   return out;
 }
 
-/** Writes all of `bytes` to stdout. */
-async function writeAll(bytes: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < bytes.length) at += await Deno.stdout.write(bytes.subarray(at));
-}
-
 /** Runs the converter; resolves to the exit code. */
 export async function mojo2austin(args: string[]): Promise<number> {
   const write = (fd: "stdout" | "stderr", text: string) =>
-    Deno[fd].writeSync(new TextEncoder().encode(text));
+    writeAllSync(Deno[fd], new TextEncoder().encode(text));
   if (args.includes("-h") || args.includes("--help")) {
     write("stdout", HELP);
     return 0;
@@ -61,7 +56,7 @@ export async function mojo2austin(args: string[]): Promise<number> {
   try {
     const { text, truncation } = readMojo(await readAll(args[0]));
     if (args.length === 2) await Deno.writeTextFile(args[1], text);
-    else await writeAll(new TextEncoder().encode(text));
+    else writeAllSync(Deno.stdout, new TextEncoder().encode(text));
     if (truncation === null) return 0;
     write("stderr", `mojo2austin: ${inputLabel(args[0])}: ${describeTruncation(truncation)}\n`);
     return 1;

@@ -9,7 +9,32 @@
 
 /** Something bytes can be written to synchronously. */
 export interface SyncWriter {
+  /** Writes some of `bytes` (at least one, or it throws); returns how many it took. */
   writeSync(bytes: Uint8Array): number;
+}
+
+/**
+ * Writes all of `bytes` to `writer`: `writeSync` is called again on the rest
+ * until every byte is taken (a file, pipe or terminal may take only part of a
+ * write). What a write throws is thrown as it is; a write that takes no bytes
+ * throws `Deno.errors.WriteZero` instead of looping for ever.
+ *
+ * @param writer Where the bytes go, e.g. `Deno.stdout`, `Deno.stderr` or an open file.
+ * @param bytes What to write.
+ * @param taken Called after each write with the bytes it took, in order.
+ */
+export function writeAllSync(
+  writer: SyncWriter,
+  bytes: Uint8Array,
+  taken?: (chunk: Uint8Array) => void,
+): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const n = writer.writeSync(bytes.subarray(done));
+    if (n <= 0) throw new Deno.errors.WriteZero("the output takes no more bytes");
+    taken?.(bytes.subarray(done, done + n));
+    done += n;
+  }
 }
 
 const encoder = new TextEncoder();
@@ -163,20 +188,18 @@ export class OutputSink {
 
   #writeAll(bytes: Uint8Array): void {
     if (this.#failure !== null) throw this.#failure;
-    let done = 0;
-    while (done < bytes.length) {
-      let n: number;
-      try {
-        n = this.#writer.writeSync(bytes.subarray(done));
-        if (n <= 0) throw new Deno.errors.WriteZero("the output takes no more bytes");
-      } catch (e) {
-        this.#failure = new OutputError(e);
-        throw this.#failure;
-      }
-      const newline = bytes.lastIndexOf(10, done + n - 1);
-      if (newline >= done) this.#lineEnd = this.#written + newline - done + 1;
-      this.#written += n;
-      done += n;
+    try {
+      writeAllSync(this.#writer, bytes, (chunk) => this.#taken(chunk));
+    } catch (e) {
+      this.#failure = new OutputError(e);
+      throw this.#failure;
     }
+  }
+
+  /** Counts bytes the writer took, and where the last newline among them is. */
+  #taken(chunk: Uint8Array): void {
+    const newline = chunk.lastIndexOf(10);
+    if (newline >= 0) this.#lineEnd = this.#written + newline + 1;
+    this.#written += chunk.length;
   }
 }

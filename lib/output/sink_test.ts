@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { OutputError, OutputSink } from "./sink.ts";
+import { OutputError, OutputSink, writeAllSync } from "./sink.ts";
 
 /** A sink over an in-memory writer, and the text written so far. */
 function memorySink(size: number): { sink: OutputSink; text: () => string } {
@@ -93,4 +93,28 @@ Deno.test("a failed write is an OutputError with the OS's reason, and ends the o
   } finally {
     full.close();
   }
+});
+
+Deno.test("writeAllSync writes again until every byte is taken, and refuses a writer that takes none", () => {
+  const taken: string[] = [];
+  const writes: number[] = [];
+  // A writer that takes at most 3 bytes at a time.
+  const narrow = {
+    writeSync(bytes: Uint8Array): number {
+      writes.push(bytes.length);
+      return Math.min(3, bytes.length);
+    },
+  };
+  const text = "abcdefgh";
+  writeAllSync(
+    narrow,
+    new TextEncoder().encode(text),
+    (chunk) => taken.push(new TextDecoder().decode(chunk)),
+  );
+  assert.deepEqual(writes, [8, 5, 2]);
+  assert.deepEqual(taken, ["abc", "def", "gh"]);
+  writeAllSync(narrow, new Uint8Array(0));
+  assert.equal(writes.length, 3, "nothing to write: no write");
+  const stuck = { writeSync: () => 0 };
+  assert.throws(() => writeAllSync(stuck, new Uint8Array(1)), Deno.errors.WriteZero);
 });

@@ -8,7 +8,7 @@
  */
 
 import type { SamplingStats } from "../sampler/stats.ts";
-import { AUSTIN_VERSION } from "./text/writer.ts";
+import { AUSTIN_VERSION } from "./metadata.ts";
 
 /** Wraps text in an ANSI SGR sequence, or not. */
 export type Paint = (sgr: string, text: string) => string;

@@ -29,7 +29,7 @@
  */
 
 import type { Mode } from "../../sample.ts";
-import type { Profile, StackRecord } from "./model.ts";
+import { type Profile, type StackRecord, threadName } from "./model.ts";
 
 /** A node of the merged call tree; `value` includes the children's. */
 export interface FlameNode {
@@ -64,11 +64,6 @@ export function flameMetric(p: Profile): FlameMetric {
   const metric = modeMetric(p.mode);
   if (p.records.some((r) => metric.of(r) > 0)) return metric;
   return { unit: "samples", label: "samples", of: (r) => r.count };
-}
-
-/** The name of a thread node. */
-export function threadName(r: StackRecord): string {
-  return `P${r.pid} T${r.iid}:${r.tid}`;
 }
 
 interface BuildNode {

@@ -47,6 +47,14 @@ export interface Profile {
   records: StackRecord[];
 }
 
+/**
+ * The name of a thread in the pictures, `P<pid> T<iid>:<tid>`: a flame
+ * graph's thread node, a speedscope profile, pprof's `thread` label.
+ */
+export function threadName(r: Pick<StackRecord, "pid" | "iid" | "tid">): string {
+  return `P${r.pid} T${r.iid}:${r.tid}`;
+}
+
 /** Accumulates samples into a profile, merging identical stacks per thread. */
 export class ProfileBuilder {
   readonly metadata = new Map<string, string>();

@@ -25,8 +25,7 @@ import { gzipSync } from "node:zlib";
 // Resolves to node_modules/pprof-format, since there is a package.json.
 // deno-lint-ignore no-import-prefix
 import * as pprof from "npm:pprof-format@2.3.2";
-import type { Profile } from "./model.ts";
-import { threadName } from "./speedscope.ts";
+import { type Profile, threadName } from "./model.ts";
 
 /** A non-negative integer from metadata, or 0. */
 function metaNumber(p: Profile, key: string): number {

@@ -9,9 +9,8 @@ import { gunzipSync } from "node:zlib";
 // deno-lint-ignore no-import-prefix
 import * as pprof from "npm:pprof-format@2.3.2";
 import { parseAustin, readProfile } from "../text/reader.ts";
-import type { Frame, Profile, StackRecord } from "./model.ts";
+import { type Frame, type Profile, type StackRecord, threadName } from "./model.ts";
 import { toPprof } from "./pprof.ts";
-import { threadName } from "./speedscope.ts";
 
 const FIXTURES = "/work/shared/fixtures/austin-3.7.0/";
 

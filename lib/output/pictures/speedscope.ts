@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Profile, StackRecord } from "./model.ts";
+import { type Profile, threadName } from "./model.ts";
 
 /** The URL of speedscope's JSON schema, as its files name it. */
 export const SPEEDSCOPE_SCHEMA = "https://www.speedscope.app/file-format-schema.json";
@@ -42,11 +42,6 @@ export interface SpeedscopeFile {
   name: string;
   activeProfileIndex: number;
   exporter: string;
-}
-
-/** The name of a thread's profile: `P<pid> T<iid>:<tid>`. */
-export function threadName(r: Pick<StackRecord, "pid" | "iid" | "tid">): string {
-  return `P${r.pid} T${r.iid}:${r.tid}`;
 }
 
 /** Builds the speedscope document of a profile. */

@@ -8,8 +8,8 @@
 
 import assert from "node:assert/strict";
 import { parseAustin, readProfile } from "../text/reader.ts";
-import type { Profile, StackRecord } from "./model.ts";
-import { type SpeedscopeFile, speedscopeFile, threadName, toSpeedscope } from "./speedscope.ts";
+import { type Profile, type StackRecord, threadName } from "./model.ts";
+import { type SpeedscopeFile, speedscopeFile, toSpeedscope } from "./speedscope.ts";
 
 const FIXTURES = "/work/shared/fixtures/austin-3.7.0/";
 const SCHEMA_PATH = new URL(

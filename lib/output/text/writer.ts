@@ -10,8 +10,6 @@ import type { SamplingStats } from "../../sampler/stats.ts";
 import { footerMetadata, type HeaderInfo, headerMetadata } from "../metadata.ts";
 import type { OutputSink } from "../sink.ts";
 
-export { AUSTIN_VERSION, type HeaderInfo } from "../metadata.ts";
-
 /** The metadata header, ending with its empty line. */
 export function header(info: HeaderInfo): string {
   return headerMetadata(info).map(([k, v]) => `# ${k}: ${v}\n`).join("") + "\n";

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { MAX_FRAMES, NamedCode, Stack, type ThreadStack } from "../../sample.ts";
 import { SamplingStats } from "../../sampler/stats.ts";
-import { AUSTIN_VERSION, CollapsedWriter, footer, header } from "./writer.ts";
+import { CollapsedWriter, footer, header } from "./writer.ts";
+import { AUSTIN_VERSION } from "../metadata.ts";
 import { OutputError, OutputSink } from "../sink.ts";
 
 // ---------------------------------------------------------------------------

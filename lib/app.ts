@@ -29,11 +29,11 @@ import { ChildScanner } from "./sampler/children.ts";
 import { type Logger, openLogger } from "./log.ts";
 import { CollapsedWriter } from "./output/text/writer.ts";
 import { footerMetadata, headerMetadata } from "./output/metadata.ts";
-import type { SampleWriter } from "./sample.ts";
+import { OutputError, type SampleWriter } from "./sample.ts";
 import { MojoWriter } from "./output/mojo/writer.ts";
 import { render } from "./output/pictures/render.ts";
 import { ProfileWriter } from "./output/pictures/writer.ts";
-import { OutputError, OutputSink, type SyncWriter } from "./output/sink.ts";
+import { OutputSink, type SyncWriter } from "./output/sink.ts";
 import {
   banner,
   colourWanted,

@@ -7,8 +7,7 @@
  */
 
 import type { Platform, RemoteMemory } from "../../platforms/platform.ts";
-import type { Mode, SampleWriter } from "../sample.ts";
-import { OutputError, type OutputSink } from "../output/sink.ts";
+import { type Flushable, type Mode, OutputError, type SampleWriter } from "../sample.ts";
 import type { Runtime } from "../python/discovery.ts";
 import { ThreadSample } from "../python/walker.ts";
 import { SamplingStats } from "./stats.ts";
@@ -95,13 +94,14 @@ export function liveThread(platform: Platform, target: Target, tid: number): boo
  * exits) and `housekeeping` runs: it may remove targets that ended and add
  * new ones (at the front), and returns false to end the run. A target whose
  * interpreter list cannot be read any more is dropped at once. A failed
- * write of the output ends the loop: it is returned as the `failure`.
+ * write of the output (an {@link OutputError} from the writer or from
+ * `output.flush`) ends the loop: it is returned as the `failure`.
  */
 export async function runSampler(
   platform: Platform,
   targets: Target[],
   writer: SampleWriter,
-  sink: OutputSink,
+  output: Flushable,
   options: SamplerOptions,
   stop: StopRequest,
   housekeeping: () => boolean,
@@ -173,7 +173,7 @@ export async function runSampler(
         break;
       }
       if (now >= nextFlush || targets.length === 0) {
-        sink.flush();
+        output.flush();
         await new Promise((resolve) => setTimeout(resolve, 0));
         running = housekeeping();
         nextFlush = clock.nowUs() + FLUSH_EVERY_US;

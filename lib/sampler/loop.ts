@@ -87,6 +87,130 @@ export function liveThread(platform: Platform, target: Target, tid: number): boo
   return threads.has(tid);
 }
 
+/** Which thread samples a pass hands to the writer, and with which metrics. */
+export interface PassOptions {
+  /**
+   * Time is a metric: a thread sample is charged the time since its
+   * process's previous pass, and left out when none passed and (with
+   * `memory`) its memory did not change either.
+   */
+  time: boolean;
+  /**
+   * Memory is a metric: the thread holding the GIL is charged the change of
+   * its process's resident memory; without `time`, only thread samples with
+   * a change are kept.
+   */
+  memory: boolean;
+  /**
+   * Threads' idle state: not read (every thread counts as running), read
+   * ("mark"), or read and the idle threads left out ("skip").
+   */
+  idle: "ignore" | "mark" | "skip";
+  /** Whether to read if the interpreter is collecting garbage. */
+  gc: boolean;
+  /** Leave out threads with no frames (that were read whole). */
+  excludeEmpty: boolean;
+}
+
+/** The pass options of a sampling run: its mode's metrics. */
+function passOptions(options: SamplerOptions): PassOptions {
+  const { mode, gc, excludeEmpty } = options;
+  return {
+    time: mode !== "memory",
+    memory: mode === "memory" || mode === "full",
+    idle: mode === "cpu" ? "skip" : mode === "full" ? "mark" : "ignore",
+    gc,
+    excludeEmpty,
+  };
+}
+
+/** What consecutive passes share: a thread sample to fill, memory probes, the statistics. */
+export class PassState {
+  /** The statistics of the thread samples handed to the writer. */
+  readonly stats = new SamplingStats();
+  /** The thread sample every walk fills. */
+  readonly sample = new ThreadSample();
+  /** A memory probe per target, made when first needed. */
+  readonly probes = new WeakMap<Target, Probe>();
+
+  /**
+   * @param platform Where threads' states and processes' memory sizes are read.
+   * @param options Which thread samples to keep, with which metrics.
+   * @param intervalUs The sampling interval, against which sample times count as long.
+   */
+  constructor(
+    readonly platform: Platform,
+    readonly options: PassOptions,
+    readonly intervalUs: number,
+  ) {}
+
+  /** The memory probe of `target`. */
+  probe(target: Target): Probe {
+    let probe = this.probes.get(target);
+    if (probe === undefined) this.probes.set(target, probe = new Probe(target.memory));
+    return probe;
+  }
+}
+
+/**
+ * One pass: walks every thread of every target once and hands each thread
+ * sample that `pass.options` keeps to `writer`, charged the time since the
+ * target's previous pass (its `timestamp`, then moved to `passStart`). A
+ * target whose interpreter list cannot be read any more is removed from
+ * `targets`. A failed write (an {@link OutputError}) propagates.
+ */
+export function samplePass(
+  pass: PassState,
+  targets: Target[],
+  writer: SampleWriter,
+  passStart: number,
+): void {
+  const { platform, sample, stats, intervalUs } = pass;
+  const { time, memory, idle: idleState, gc, excludeEmpty } = pass.options;
+  const clock = platform.clock;
+  for (let t = 0; t < targets.length; t++) {
+    const target = targets[t];
+    const delta = passStart - target.timestamp;
+    if (target.walker.beginPass() < 0) {
+      targets.splice(t--, 1);
+      continue;
+    }
+    const probe = memory || gc ? pass.probe(target) : null;
+    let holder = -1;
+    let holderInterp = -1;
+    while (target.walker.nextThread(sample)) {
+      // A thread state whose thread has not started or has ended has no TID
+      // (or, torn, a TID that is no thread of the process).
+      if (!liveThread(platform, target, sample.threadId)) continue;
+      if (excludeEmpty && sample.depth === 0 && !sample.invalid) continue;
+      let memDelta = 0;
+      if (probe !== null && memory) {
+        if (holderInterp !== sample.interpreter) {
+          holderInterp = sample.interpreter;
+          holder = gilHolder(probe, target.runtime, sample.interpreter);
+        }
+        if (holder === sample.threadState) {
+          const rss = platform.residentBytes(target.pid);
+          if (rss >= 0) {
+            memDelta = rss - target.rss;
+            target.rss = rss;
+          }
+        }
+      }
+      // With metrics, a thread sample that changes none of them is left out.
+      if (time && delta === 0 && memDelta === 0) continue;
+      if (!time && memory && memDelta === 0) continue;
+      const idle = idleState !== "ignore" && platform.threadIdle(target.pid, sample.threadId);
+      if (idleState === "skip" && idle) continue;
+      const inGc = probe !== null && gc && collecting(probe, target.runtime, sample.interpreter);
+      writer.sample(target.pid, sample, inGc, delta, idle, memDelta);
+      if (inGc) stats.gcTime += delta;
+      stats.record(clock.nowUs() - passStart, intervalUs, sample.invalid);
+    }
+    target.timestamp += delta;
+  }
+}
+
 /**
  * Samples the processes in `targets` until the exposure runs out, a stop is
  * requested or `housekeeping` says the run is over. Every ~100 ms the
@@ -107,12 +231,8 @@ export async function runSampler(
   housekeeping: () => boolean,
 ): Promise<SamplingResult> {
   const clock = platform.clock;
-  const stats = new SamplingStats();
-  const sample = new ThreadSample();
-  const probes = new WeakMap<Target, Probe>();
-  const { intervalUs, mode, gc, excludeEmpty } = options;
-  const idleNeeded = mode === "cpu" || mode === "full";
-  const memoryNeeded = mode === "memory" || mode === "full";
+  const { intervalUs } = options;
+  const pass = new PassState(platform, passOptions(options), intervalUs);
   const start = clock.nowUs();
   for (const target of targets) target.timestamp = start;
   const deadline = options.exposureS > 0 ? start + options.exposureS * 1e6 : Infinity;
@@ -126,47 +246,7 @@ export async function runSampler(
   try {
     while (running && stop.signal === null) {
       const passStart = clock.nowUs();
-      for (let t = 0; t < targets.length; t++) {
-        const target = targets[t];
-        const delta = passStart - target.timestamp;
-        if (target.walker.beginPass() < 0) {
-          targets.splice(t--, 1);
-          continue;
-        }
-        let probe = probes.get(target);
-        if (probe === undefined) probes.set(target, probe = new Probe(target.memory));
-        let holder = -1;
-        let holderInterp = -1;
-        while (target.walker.nextThread(sample)) {
-          // A thread state whose thread has not started or has ended has no TID
-          // (or, torn, a TID that is no thread of the process).
-          if (!liveThread(platform, target, sample.threadId)) continue;
-          if (excludeEmpty && sample.depth === 0 && !sample.invalid) continue;
-          let memDelta = 0;
-          if (memoryNeeded) {
-            if (holderInterp !== sample.interpreter) {
-              holderInterp = sample.interpreter;
-              holder = gilHolder(probe, target.runtime, sample.interpreter);
-            }
-            if (holder === sample.threadState) {
-              const rss = platform.residentBytes(target.pid);
-              if (rss >= 0) {
-                memDelta = rss - target.rss;
-                target.rss = rss;
-              }
-            }
-          }
-          if (delta === 0 && memDelta === 0) continue;
-          if (mode === "memory" && memDelta === 0) continue;
-          const idle = idleNeeded && platform.threadIdle(target.pid, sample.threadId);
-          if (mode === "cpu" && idle) continue;
-          const inGc = gc && collecting(probe, target.runtime, sample.interpreter);
-          writer.sample(target.pid, sample, inGc, delta, idle, memDelta);
-          if (inGc) stats.gcTime += delta;
-          stats.record(clock.nowUs() - passStart, intervalUs, sample.invalid);
-        }
-        target.timestamp += delta;
-      }
+      samplePass(pass, targets, writer, passStart);
       const now = clock.nowUs();
       if (now >= deadline) {
         exposed = true;
@@ -196,5 +276,5 @@ export async function runSampler(
     if (!(e instanceof OutputError)) throw e;
     failure = e;
   }
-  return { durationUs: clock.nowUs() - start, stats, exposed, failure };
+  return { durationUs: clock.nowUs() - start, stats: pass.stats, exposed, failure };
 }

@@ -2,6 +2,9 @@
  * The operating-system services the sampler needs, behind one interface.
  * Each OS gets a module in this folder that implements {@link Platform}.
  *
+ * A system call's failure is an OS error ({@link isOsError}): what the
+ * methods that may fail throw, and what the callers that expect one catch.
+ *
  * @module
  */
 
@@ -144,4 +147,16 @@ export interface Platform {
   readonly clock: Clock;
   /** Whether a file descriptor is a terminal. */
   isTerminal(fd: number): boolean;
+}
+
+/**
+ * Whether `e` is the failure of a system call as Deno reports it: an Error
+ * (a `Deno.errors` class, or a TypeError for EINVAL) whose `code` is the
+ * errno's name (`ENOENT`, `EACCES`, `EPIPE`...). Anything else thrown is not
+ * the system's answer but a bug.
+ */
+export function isOsError(e: unknown): e is Error & { code: string } {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
 }

@@ -42,7 +42,7 @@ export async function main(args: string[], platform: Platform): Promise<number> 
       return 255;
     }
   }
-  const log = openLogger();
+  const log = openLogger(platform);
   const run = new RunState(options, platform, file, new OutputSink(file ?? Deno.stdout), log);
   try {
     return await start(run);

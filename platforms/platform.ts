@@ -101,6 +101,17 @@ export interface Clock {
   sleepUntilUs(deadlineUs: number): void;
 }
 
+/** A connected datagram socket: what syslog messages are sent over. */
+export interface DatagramSocket {
+  /**
+   * Sends one datagram, without blocking; false when it was not sent (the
+   * reader went away, or its queue is full).
+   */
+  send(bytes: Uint8Array): boolean;
+  /** Closes the socket; later sends fail. Calling it again does nothing. */
+  close(): void;
+}
+
 /** Everything the sampler asks of the operating system. */
 export interface Platform {
   /**
@@ -147,6 +158,11 @@ export interface Platform {
   readonly clock: Clock;
   /** Whether a file descriptor is a terminal. */
   isTerminal(fd: number): boolean;
+  /**
+   * Connects a datagram socket to the Unix socket at `path`; null when there
+   * is none there, it cannot be connected, or this process may not.
+   */
+  connectDatagram(path: string): DatagramSocket | null;
 }
 
 /**

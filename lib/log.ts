@@ -4,8 +4,9 @@
  * Austin calls `openlog("austin", LOG_PID | LOG_CONS | LOG_NDELAY, LOG_LOCAL1)`
  * and then `syslog(3)` once per message. This module does the same without
  * glibc's syslog: it connects a `SOCK_DGRAM` Unix socket to `/dev/log` once,
- * when the logger is opened, and sends one datagram per message, formatted as
- * glibc formats it: `<PRI>Mmm dd hh:mm:ss austin[PID]: message`.
+ * when the logger is opened (through the platform's
+ * {@link Platform.connectDatagram}), and sends one datagram per message,
+ * formatted as glibc formats it: `<PRI>Mmm dd hh:mm:ss austin[PID]: message`.
  *
  * The logger never throws and never writes to stdout or stderr: when the
  * socket is missing or cannot be connected, or a send fails (including when the
@@ -16,7 +17,7 @@
  * @module
  */
 
-import { AF_UNIX, libc, SOCK_CLOEXEC, SOCK_DGRAM } from "../ffi/libc.ts";
+import type { Platform } from "../platforms/platform.ts";
 
 /** A syslog severity Austin logs at. */
 export type Level = "debug" | "info" | "warning" | "error" | "critical";
@@ -69,15 +70,6 @@ export const NO_LOGGING_VARIABLE = "AUSTIN_NO_LOGGING";
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** `sizeof(((struct sockaddr_un *)0)->sun_path)` on Linux. */
-const SUN_PATH_MAX = 108;
-
-/**
- * `send` flags: `MSG_NOSIGNAL` (as glibc's syslog) and `MSG_DONTWAIT`, so that a
- * reader that falls behind makes us drop messages instead of stalling the sampler.
- */
-const SEND_FLAGS = 0x4000 | 0x40;
-
 const encoder = new TextEncoder();
 
 /** Two-digit, zero-padded. */
@@ -109,45 +101,15 @@ export function formatRecord(
   return `<${PRIORITY[level]}>${formatTimestamp(date)} ${ident}[${pid}]: ${message}`;
 }
 
-/**
- * Builds a `struct sockaddr_un` for `path`: a native-endian u16 `sun_family` of
- * `AF_UNIX`, then the NUL-terminated path. Returns null if the path (with its
- * NUL) does not fit in `sun_path`.
- */
-export function sockaddrUn(path: string): Uint8Array | null {
-  const bytes = encoder.encode(path);
-  if (bytes.length === 0 || bytes.length + 1 > SUN_PATH_MAX) return null;
-  const address = new Uint8Array(2 + bytes.length + 1);
-  new DataView(address.buffer).setUint16(0, AF_UNIX, true);
-  address.set(bytes, 2);
-  return address;
-}
-
 /** True if `AUSTIN_NO_LOGGING` is set to a non-empty value (false if it cannot be read). */
 function loggingDisabled(): boolean {
   try {
     const value = Deno.env.get(NO_LOGGING_VARIABLE);
     return value !== undefined && value !== "";
-  } catch {
+  } catch (e) {
+    // Without permission to read the environment, logging stays on.
+    if (!(e instanceof Deno.errors.NotCapable)) throw e;
     return false;
-  }
-}
-
-/** Opens a connected `SOCK_DGRAM` socket to `path`, or returns -1. */
-function connectSocket(path: string): number {
-  const address = sockaddrUn(path);
-  if (address === null) return -1;
-  try {
-    const c = libc();
-    const fd = c.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    if (c.connect(fd, address, address.length) < 0) {
-      c.close(fd);
-      return -1;
-    }
-    return fd;
-  } catch {
-    return -1;
   }
 }
 
@@ -165,30 +127,31 @@ function disabledLogger(): Logger {
   };
 }
 
+/** What the logger needs of the platform: a datagram socket to send over. */
+export type Sockets = Pick<Platform, "connectDatagram">;
+
 /**
  * Opens the logger: syslog over the /dev/log datagram socket with ident "austin",
- * facility LOCAL1, the process's pid. Disabled (all no-ops) when the env var
- * AUSTIN_NO_LOGGING is non-empty; silently a no-op when the socket does not exist
- * or cannot be connected (this machine has no /dev/log). `socketPath` is a test hook.
+ * facility LOCAL1, the process's pid, connected through `sockets`. Disabled (all
+ * no-ops) when the env var AUSTIN_NO_LOGGING is non-empty; silently a no-op when
+ * the socket does not exist or cannot be connected (this machine has no
+ * /dev/log). `socketPath` is a test hook.
  */
-export function openLogger(options?: { socketPath?: string; ident?: string }): Logger {
+export function openLogger(
+  sockets: Sockets,
+  options?: { socketPath?: string; ident?: string },
+): Logger {
   if (loggingDisabled()) return disabledLogger();
-  let fd = connectSocket(options?.socketPath ?? DEFAULT_SOCKET_PATH);
-  if (fd < 0) return disabledLogger();
-
+  let socket = sockets.connectDatagram(options?.socketPath ?? DEFAULT_SOCKET_PATH);
+  if (socket === null) return disabledLogger();
   const ident = options?.ident ?? DEFAULT_IDENT;
   const pid = Deno.pid;
 
   const log = (level: Level, message: string): void => {
-    if (fd < 0) return;
-    try {
-      const datagram = encoder.encode(formatRecord(level, String(message), new Date(), ident, pid));
-      // The result (`isize`: a number or a bigint) is not inspected: a failed send
-      // (the reader went away, or its queue is full) only drops this message.
-      libc().send(fd, datagram, BigInt(datagram.length), SEND_FLAGS);
-    } catch {
-      // Never let logging disturb the caller.
-    }
+    if (socket === null) return;
+    const datagram = encoder.encode(formatRecord(level, String(message), new Date(), ident, pid));
+    // A failed send (the reader went away, or its queue is full) only drops this message.
+    socket.send(datagram);
   };
 
   return {
@@ -198,14 +161,8 @@ export function openLogger(options?: { socketPath?: string; ident?: string }): L
     error: (m) => log("error", m),
     critical: (m) => log("critical", m),
     close: () => {
-      if (fd < 0) return;
-      const open = fd;
-      fd = -1;
-      try {
-        libc().close(open);
-      } catch {
-        // Nothing to report.
-      }
+      socket?.close();
+      socket = null;
     },
   };
 }

@@ -20,10 +20,13 @@ import {
   openLogger,
   PRIORITY,
   SEVERITY,
-  sockaddrUn,
 } from "./log.ts";
+import { connectUnixDatagram } from "../platforms/unix_datagram.ts";
 
 const LOG_MODULE = new URL("./log.ts", import.meta.url).href;
+const DATAGRAM_MODULE = new URL("../platforms/unix_datagram.ts", import.meta.url).href;
+/** The platform's part the logger takes: Linux's Unix datagram sockets. */
+const sockets = { connectDatagram: connectUnixDatagram };
 const END = "--end-of-log-test--";
 const RECEIVER_TIMEOUT_S = 5;
 const decoder = new TextDecoder();
@@ -167,7 +170,7 @@ interface ChildResult {
 }
 
 /**
- * Runs `source` (which may use `openLogger`, already imported) as a child Deno
+ * Runs `source` (which may use `openLogger` and `sockets`, already there) as a child Deno
  * program with `AUSTIN_NO_LOGGING` set to `noLogging` (or removed if undefined).
  */
 async function runChild(
@@ -180,7 +183,9 @@ async function runChild(
     const script = `${dir}/child.ts`;
     await Deno.writeTextFile(
       script,
-      `import { openLogger } from ${JSON.stringify(LOG_MODULE)};\n${source}\n`,
+      `import { openLogger } from ${JSON.stringify(LOG_MODULE)};\n` +
+        `import { connectUnixDatagram } from ${JSON.stringify(DATAGRAM_MODULE)};\n` +
+        `const sockets = { connectDatagram: connectUnixDatagram };\n${source}\n`,
     );
     const env = Deno.env.toObject();
     delete env.AUSTIN_NO_LOGGING;
@@ -252,17 +257,6 @@ Deno.test("records are formatted as glibc syslog(3) with LOG_PID", () => {
   );
 });
 
-Deno.test("sockaddr_un is the u16 family then the NUL-terminated path", () => {
-  assert.deepEqual(
-    sockaddrUn("/dev/log"),
-    new Uint8Array([1, 0, 0x2f, 0x64, 0x65, 0x76, 0x2f, 0x6c, 0x6f, 0x67, 0]),
-  );
-  const longest = "/" + "a".repeat(106); // 107 bytes + NUL = 108
-  assert.equal(sockaddrUn(longest)?.length, 2 + 108);
-  assert.equal(sockaddrUn(longest + "a"), null);
-  assert.equal(sockaddrUn(""), null);
-});
-
 // ---------------------------------------------------------------------------------------------
 // Sending
 // ---------------------------------------------------------------------------------------------
@@ -275,7 +269,7 @@ Deno.test({
     let to = 0;
     const datagrams = await receive((path) => {
       from = Date.now();
-      const logger = openLogger({ socketPath: path });
+      const logger = openLogger(sockets, { socketPath: path });
       logger.info("====[ AUSTIN ]====");
       logger.info("Sampling interval: 10000 μs");
       logger.warning("The sleepless switch is incompatible with memory mode.");
@@ -315,7 +309,7 @@ Deno.test({
   ignore: loggingOff,
   fn: async () => {
     const datagrams = await receive((path) => {
-      const logger = openLogger({ socketPath: path, ident: "austinp" });
+      const logger = openLogger(sockets, { socketPath: path, ident: "austinp" });
       for (const level of LEVELS) logger[level](`at ${level}`);
       logger.close();
     });
@@ -334,7 +328,7 @@ Deno.test({
     let after = 0;
     const datagrams = await receive((path) => {
       before = openFds();
-      const logger = openLogger({ socketPath: path });
+      const logger = openLogger(sockets, { socketPath: path });
       assert.equal(openFds(), before + 1);
       logger.error("before close");
       logger.close();
@@ -354,7 +348,7 @@ Deno.test({
   fn: async () => {
     let logger: ReturnType<typeof openLogger> | undefined;
     const datagrams = await receive((path) => {
-      logger = openLogger({ socketPath: path });
+      logger = openLogger(sockets, { socketPath: path });
       logger.info("delivered");
     });
     assert.deepEqual(datagrams.map((d) => parse(d).message), ["delivered"]);
@@ -385,7 +379,7 @@ Deno.test("a missing, unusable or too long socket path gives a silent no-op logg
         "/dev/log",
       ]
     ) {
-      const logger = openLogger({ socketPath });
+      const logger = openLogger(sockets, { socketPath });
       for (const level of LEVELS) logger[level]("nobody listens");
       logger.close();
       logger.close();
@@ -398,8 +392,8 @@ Deno.test("a missing, unusable or too long socket path gives a silent no-op logg
 
 Deno.test("a child logging to a missing socket writes nothing to stdout or stderr", async () => {
   const source = `
-const missing = openLogger({ socketPath: "/nonexistent/austin-log-test.sock" });
-const standard = openLogger();
+const missing = openLogger(sockets, { socketPath: "/nonexistent/austin-log-test.sock" });
+const standard = openLogger(sockets);
 for (const logger of [missing, standard]) {
   logger.info("Sampling interval: 10000 μs");
   logger.warning("w");
@@ -440,7 +434,7 @@ Deno.test("AUSTIN_NO_LOGGING: any non-empty value disables logging, empty or uns
     const results = await Promise.all(cases.map(([label, value]) =>
       runChild(
         `
-const logger = openLogger({ socketPath: ${JSON.stringify(path)} });
+const logger = openLogger(sockets, { socketPath: ${JSON.stringify(path)} });
 logger.info("${label} info");
 logger.critical("${label} critical");
 logger.close();

@@ -6,6 +6,9 @@
  * caches (encoded text, MOJO keys), keyed by the {@link Code} objects,
  * which stay the same object for as long as the sampler caches them.
  *
+ * A failed write of the output is an {@link OutputError}: the sampler
+ * stops on it and hands it back; output throws it.
+ *
  * Nothing here reads a process: this module imports nothing.
  *
  * @module
@@ -131,4 +134,24 @@ export class NamedCode implements Code {
         -1;
     return out;
   }
+}
+
+/** A write of the output failed: the reason, and whether a pipe's reader went away. */
+export class OutputError extends Error {
+  /** The write failed with EPIPE: nobody reads the pipe any more. */
+  readonly brokenPipe: boolean;
+
+  /** Wraps what the writer threw; the message is its reason without Deno's "(os error N)". */
+  constructor(cause: unknown) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    super(text.replace(/\s*\(os error \d+\)$/, ""), { cause });
+    this.name = "OutputError";
+    this.brokenPipe = cause instanceof Deno.errors.BrokenPipe;
+  }
+}
+
+/** What the sampler flushes the output through: written out, or an {@link OutputError} thrown. */
+export interface Flushable {
+  /** Writes out everything buffered; throws an {@link OutputError} when a write fails. */
+  flush(): void;
 }

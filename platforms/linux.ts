@@ -17,6 +17,7 @@ import {
 import type {
   ChildProcess,
   Clock,
+  DatagramSocket,
   ExitStatus,
   MemoryMap,
   Platform,
@@ -24,6 +25,7 @@ import type {
   ReadBuffer,
   RemoteMemory,
 } from "./platform.ts";
+import { connectUnixDatagram } from "./unix_datagram.ts";
 
 const TWO_32 = 4294967296;
 /** `AT_NULL`: the end of the auxiliary vector. */
@@ -506,5 +508,9 @@ export class LinuxPlatform implements Platform {
 
   isTerminal(fd: number): boolean {
     return libc().isatty(fd) === 1;
+  }
+
+  connectDatagram(path: string): DatagramSocket | null {
+    return connectUnixDatagram(path);
   }
 }

@@ -2,6 +2,9 @@
  * The operating-system services the sampler needs, behind one interface.
  * Each OS gets a module in this folder that implements {@link Platform}.
  *
+ * A system call's failure is an OS error ({@link isOsError}): what the
+ * methods that may fail throw, and what the callers that expect one catch.
+ *
  * @module
  */
 
@@ -35,6 +38,17 @@ export interface Clock {
   nowUs(): number;
   /** Sleeps until `deadlineUs` (a value of {@link Clock.nowUs}). */
   sleepUntilUs(deadlineUs: number): void;
+}
+
+/** A connected datagram socket: what syslog messages are sent over. */
+export interface DatagramSocket {
+  /**
+   * Sends one datagram, without blocking; false when it was not sent (the
+   * reader went away, or its queue is full).
+   */
+  send(bytes: Uint8Array): boolean;
+  /** Closes the socket; later sends fail. Calling it again does nothing. */
+  close(): void;
 }
 
 /** Everything the sampler asks of the operating system. */
@@ -83,4 +97,21 @@ export interface Platform {
   readonly clock: Clock;
   /** Whether a file descriptor is a terminal. */
   isTerminal(fd: number): boolean;
+  /**
+   * Connects a datagram socket to the Unix socket at `path`; null when there
+   * is none there, it cannot be connected, or this process may not.
+   */
+  connectDatagram(path: string): DatagramSocket | null;
+}
+
+/**
+ * Whether `e` is the failure of a system call as Deno reports it: an Error
+ * (a `Deno.errors` class, or a TypeError for EINVAL) whose `code` is the
+ * errno's name (`ENOENT`, `EACCES`, `EPIPE`...). Anything else thrown is not
+ * the system's answer but a bug.
+ */
+export function isOsError(e: unknown): e is Error & { code: string } {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
 }

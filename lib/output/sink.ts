@@ -7,6 +7,11 @@
  * @module
  */
 
+import { OutputError } from "../sample.ts";
+
+/** The error a failed write throws (defined with the sampling contract, in lib/sample.ts). */
+export { OutputError };
+
 /** Something bytes can be written to synchronously. */
 export interface SyncWriter {
   /** Writes some of `bytes` (at least one, or it throws); returns how many it took. */
@@ -38,20 +43,6 @@ export function writeAllSync(
 }
 
 const encoder = new TextEncoder();
-
-/** A write of the output failed: the reason, and whether a pipe's reader went away. */
-export class OutputError extends Error {
-  /** The write failed with EPIPE: nobody reads the pipe any more. */
-  readonly brokenPipe: boolean;
-
-  /** Wraps what the writer threw; the message is its reason without Deno's "(os error N)". */
-  constructor(cause: unknown) {
-    const text = cause instanceof Error ? cause.message : String(cause);
-    super(text.replace(/\s*\(os error \d+\)$/, ""), { cause });
-    this.name = "OutputError";
-    this.brokenPipe = cause instanceof Deno.errors.BrokenPipe;
-  }
-}
 
 /** Buffers output and writes it in large chunks. */
 export class OutputSink {

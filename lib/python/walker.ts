@@ -21,10 +21,8 @@ import { InterpreterFrameWalk } from "./interpreter_frames.ts";
 import type { Layout } from "./layout.ts";
 import { PASS_OVER, PassReader, THREAD_UNREADABLE } from "./pass_reader.ts";
 import { Remote } from "./remote.ts";
-import { DONE, ThreadSample, TORN, WalkedFrames } from "./thread_sample.ts";
+import { DONE, type ThreadSample, TORN, WalkedFrames } from "./thread_sample.ts";
 import { u64 } from "../bytes.ts";
-
-export { ThreadSample };
 
 /** Walks one process's Python stacks. */
 export class StackWalker {

@@ -15,16 +15,16 @@
  */
 
 import { toFlameGraph } from "../output/pictures/flamegraph.ts";
-import { type Converter, runConverter } from "./converter.ts";
+import { type Converter, profileConverter, runConverter } from "./converter.ts";
 
 /** The converter's definition. */
-export const AUSTIN2FLAMEGRAPH: Converter = {
+export const AUSTIN2FLAMEGRAPH: Converter = profileConverter({
   name: "austin2flamegraph",
   description: "Convert Austin generated profiles (text or MOJO) to an interactive SVG flame\n" +
     "graph (hover for details, click to zoom, search with a regular expression).",
   outputHelp: "the SVG file to write",
   convert: (profile, name) => toFlameGraph(profile, `Flame Graph: ${name}`),
-};
+});
 
 /** Runs the converter; resolves to the exit code. */
 export function austin2flamegraph(args: string[]): Promise<number> {

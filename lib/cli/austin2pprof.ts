@@ -11,16 +11,16 @@
  */
 
 import { toPprof } from "../output/pictures/pprof.ts";
-import { type Converter, runConverter } from "./converter.ts";
+import { type Converter, profileConverter, runConverter } from "./converter.ts";
 
 /** The converter's definition. */
-export const AUSTIN2PPROF: Converter = {
+export const AUSTIN2PPROF: Converter = profileConverter({
   name: "austin2pprof",
   description: "Convert Austin generated profiles (text or MOJO) to the pprof protobuf format\n" +
     "(gzipped). See https://github.com/google/pprof for more details.",
   outputHelp: "the pprof file to write",
   convert: (profile) => toPprof(profile),
-};
+});
 
 /** Runs the converter; resolves to the exit code. */
 export function austin2pprof(args: string[]): Promise<number> {

@@ -10,10 +10,10 @@
  */
 
 import { toSpeedscope } from "../output/pictures/speedscope.ts";
-import { type Converter, runConverter } from "./converter.ts";
+import { type Converter, profileConverter, runConverter } from "./converter.ts";
 
 /** The converter's definition. */
-export const AUSTIN2SPEEDSCOPE: Converter = {
+export const AUSTIN2SPEEDSCOPE: Converter = profileConverter({
   name: "austin2speedscope",
   description: "Convert Austin generated profiles (text or MOJO) to the Speedscope JSON format\n" +
     "accepted by https://speedscope.app. The output contains a profile for each thread.",
@@ -30,7 +30,7 @@ export const AUSTIN2SPEEDSCOPE: Converter = {
     const indent = options.get("--indent");
     return toSpeedscope(profile, name, indent === undefined ? undefined : Number(indent));
   },
-};
+});
 
 /** Runs the converter; resolves to the exit code. */
 export function austin2speedscope(args: string[]): Promise<number> {

@@ -1,13 +1,16 @@
 /**
- * What the `austin2<format>` converters share: the arguments
- * (`[-h] [-V] [options] input [output]`, as austin-python's tools and
- * `mojo2austin`; `-` as input reads stdin; without an output the result goes
- * to stdout), reading Austin text or MOJO (recognised by its magic), one-line
- * errors (`<name>: <reason>`, exit 1) and a progress indicator on stderr
- * when stderr is a terminal. A recording cut short (a last line without its
- * newline, a MOJO stream that ends inside an event) is converted up to its
- * last whole sample, with one line on stderr that says where it was cut and
- * exit 1.
+ * What the converters (`mojo2austin` and the `austin2<format>` ones) share:
+ * the arguments (`[-h] [-V] [options] input [output]`, parsed as
+ * austin-python's argparse tools do; `-` as input reads stdin; without an
+ * output the result goes to stdout), reading the input, writing the output,
+ * one-line errors (`<name>: <reason>`, exit 1), usage errors (exit 2) and a
+ * progress indicator on stderr when stderr is a terminal. A recording cut
+ * short (a last line without its newline, a MOJO stream that ends inside an
+ * event) is converted up to its last whole sample, with one line on stderr
+ * that says where it was cut and exit 1.
+ *
+ * `austin2<format>` converters are made with {@link profileConverter}: they
+ * read Austin text or MOJO (recognised by its magic) into a profile.
  *
  * @module
  */
@@ -15,30 +18,80 @@
 import { AUSTIN_VERSION } from "../output/metadata.ts";
 import { type ParseOptions, readRecording } from "../output/text/reader.ts";
 import type { Profile } from "../output/pictures/model.ts";
-import { describeTruncation } from "../output/truncation.ts";
+import { describeTruncation, type Truncation } from "../output/truncation.ts";
 import { type SyncWriter, writeAllSync } from "../output/sink.ts";
 
 /** An option that takes a value, such as `--indent N`. */
 export interface ValueOption {
   /** `--name`. */
   flag: string;
+  /** The value's name in the usage and help, e.g. `INDENT`. */
   metavar: string;
+  /** The option's line of help. */
   help: string;
   /** Checks the value; throws an Error whose message says what is wrong. */
   check?: (value: string) => void;
 }
 
-/** A converter from Austin's formats to another one. */
+/** What a converter made of its input. */
+export interface Conversion {
+  /** What to write (text is written as UTF-8). */
+  output: string | Uint8Array;
+  /** Where the input was cut short, or null for a whole input. */
+  truncation: Truncation | null;
+}
+
+/** A converter from one of Austin's formats to another one. */
 export interface Converter {
   /** Program name, e.g. `austin2speedscope`. */
   name: string;
   /** One paragraph of help. */
   description: string;
+  /** Help for the input argument, without `('-' for standard input)`. */
+  inputHelp: string;
   /** Help for the output argument. */
   outputHelp: string;
+  /** The options that take a value, besides `-h` and `-V`. */
   options?: ValueOption[];
-  /** The output for a profile read from `inputName` (a file's base name). */
+  /** Whether to show the progress indicator on a terminal (default: true). */
+  progress?: boolean;
+  /**
+   * Converts the bytes of the input, named `inputName` (a file's base name,
+   * or `<stdin>`). Throws an Error for an input that cannot be converted.
+   */
+  convert(
+    input: Uint8Array,
+    inputName: string,
+    options: Map<string, string>,
+    progress: Progress,
+  ): Conversion;
+}
+
+/** A converter of a profile, as {@link profileConverter} takes it. */
+export interface ProfileConverter extends Omit<Converter, "inputHelp" | "progress" | "convert"> {
+  /** The output for a profile read from `inputName` (a file's base name, or `<stdin>`). */
   convert(profile: Profile, inputName: string, options: Map<string, string>): string | Uint8Array;
+}
+
+/**
+ * A converter that reads an Austin recording (text or MOJO, recognised by
+ * its magic) into a profile and converts that. An input with neither
+ * metadata nor samples is an error.
+ */
+export function profileConverter(c: ProfileConverter): Converter {
+  return {
+    ...c,
+    inputHelp: "the Austin text or MOJO file to convert",
+    convert(input, inputName, options, progress) {
+      const parse: ParseOptions = { onProgress: (f) => progress.update("parsing", f) };
+      const { profile, truncation } = readRecording(input, parse);
+      if (truncation === null && profile.metadata.size === 0 && profile.records.length === 0) {
+        throw new Error("no Austin metadata or samples in the input");
+      }
+      progress.update("converting");
+      return { output: c.convert(profile, inputName, options), truncation };
+    },
+  };
 }
 
 /** Where the progress indicator writes. */
@@ -111,7 +164,7 @@ export type Arguments =
   | { kind: "usage"; error: string };
 
 /** The usage line of a converter. */
-export function usage(c: Converter): string {
+export function usage(c: Pick<Converter, "name" | "options">): string {
   const opts = (c.options ?? []).map((o) => ` [${o.flag} ${o.metavar}]`).join("");
   return `usage: ${c.name} [-h] [-V]${opts} input [output]\n`;
 }
@@ -120,7 +173,7 @@ export function usage(c: Converter): string {
 export function help(c: Converter): string {
   const pad = (s: string) => s.length < 15 ? s.padEnd(15) : `${s}\n${"".padEnd(17)}`;
   let text = usage(c) + `\n${c.description}\n\npositional arguments:\n` +
-    `  ${pad("input")}the Austin text or MOJO file to convert ('-' for standard input)\n` +
+    `  ${pad("input")}${c.inputHelp} ('-' for standard input)\n` +
     `  ${pad("output")}${c.outputHelp} (default: standard output)\n\noptions:\n` +
     `  ${pad("-h, --help")}show this help message and exit\n` +
     `  ${pad("-V, --version")}show program's version number and exit\n`;
@@ -129,13 +182,13 @@ export function help(c: Converter): string {
 }
 
 /** The end of every converter's help: what the exit status says. */
-export const EXIT_STATUS = "\nexit status:\n" +
+const EXIT_STATUS = "\nexit status:\n" +
   "  0 converted; 1 the input is unreadable or malformed (nothing is written), or it was\n" +
   "  cut short (the samples before the cut are converted and written, and stderr says\n" +
   "  where the input was cut); 2 bad arguments\n";
 
 /** Parses a converter's arguments, as argparse would. */
-export function parseArguments(c: Converter, args: string[]): Arguments {
+export function parseArguments(c: Pick<Converter, "options">, args: string[]): Arguments {
   const options = new Map<string, string>();
   const positional: string[] = [];
   let onlyPositional = false;
@@ -175,7 +228,8 @@ export function parseArguments(c: Converter, args: string[]): Arguments {
   return { kind: "run", input: positional[0], output: positional[1], options };
 }
 
-async function readInput(path: string): Promise<Uint8Array> {
+/** All the bytes of a file, or of stdin until its end for `-`. */
+export async function readInput(path: string): Promise<Uint8Array> {
   if (path !== "-") return await Deno.readFile(path);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -205,9 +259,12 @@ function reason(e: unknown): string {
 }
 
 /** The input's name in messages: its path, or `<stdin>`. */
-export function inputLabel(path: string): string {
+function inputLabel(path: string): string {
   return path === "-" ? "<stdin>" : path;
 }
+
+/** A stream for no progress indicator: not a terminal, so nothing is written to it. */
+const NO_PROGRESS: ProgressStream = { isTerminal: () => false, writeSync: (b) => b.length };
 
 /**
  * Runs a converter on its command-line arguments; resolves to the exit code
@@ -234,18 +291,17 @@ export async function runConverter(
       write("stderr", `${usage(c)}${c.name}: error: ${parsed.error}\n`);
       return 2;
   }
-  const progress = new Progress(c.name, progressOut);
+  const progress = new Progress(c.name, c.progress === false ? NO_PROGRESS : progressOut);
   try {
     progress.update("reading");
     const bytes = await readInput(parsed.input);
-    const options: ParseOptions = { onProgress: (f) => progress.update("parsing", f) };
-    const { profile, truncation } = readRecording(bytes, options);
-    if (truncation === null && profile.metadata.size === 0 && profile.records.length === 0) {
-      throw new Error("no Austin metadata or samples in the input");
-    }
-    progress.update("converting");
-    const result = c.convert(profile, inputName(parsed.input), parsed.options);
-    const out = typeof result === "string" ? encoder.encode(result) : result;
+    const { output, truncation } = c.convert(
+      bytes,
+      inputName(parsed.input),
+      parsed.options,
+      progress,
+    );
+    const out = typeof output === "string" ? encoder.encode(output) : output;
     progress.update("writing");
     if (parsed.output !== undefined) await Deno.writeFile(parsed.output, out);
     else writeAllSync(Deno.stdout, out);

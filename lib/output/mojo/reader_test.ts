@@ -620,6 +620,22 @@ Deno.test("mojo2austin: -h and -V", async () => {
   }
 });
 
+Deno.test("mojo2austin: usage errors as the other converters: the usage, one error line, exit 2", async () => {
+  const usage = "usage: mojo2austin [-h] [-V] input [output]\n";
+  for (
+    const [args, error] of [
+      [[], "the following arguments are required: input"],
+      [["a", "b", "c"], "unrecognized arguments: c"],
+      [["--bogus", "a"], "unrecognized arguments: --bogus"],
+    ] as const
+  ) {
+    const run = await cli([...args]);
+    assert.equal(run.code, 2, args.join(" "));
+    assert.equal(run.stderr, `${usage}mojo2austin: error: ${error}\n`);
+    assert.equal(run.stdout, "");
+  }
+});
+
 Deno.test("mojo2austin: converts to stdout, to an output file and from stdin", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mojo2austin_test_" });
   try {

@@ -46,7 +46,12 @@ export interface Target {
 /** The outcome of a search for a process's interpreter. */
 export type Attach = { target: Target } | { failure: DiscoveryFailure; detail: string };
 
-/** One discovery attempt; anything unexpected (a file vanishing mid-read) is a failed try. */
+/**
+ * One discovery attempt. The one catch of anything, by design: a process
+ * that starts or execs changes under the reads, so whatever one attempt
+ * throws (an OS error for a file vanishing mid-read, a RangeError for a torn
+ * table) is a failed try, retried until the timeout, its reason the detail.
+ */
 function tryOnce(
   platform: Platform,
   memory: RemoteMemory,

@@ -10,6 +10,7 @@
 import { main } from "./lib/app.ts";
 import { unexpected } from "./lib/cli/messages.ts";
 import { currentPlatform } from "./platforms/mod.ts";
+import { isOsError } from "./platforms/platform.ts";
 
 if (import.meta.main) {
   let code: number;
@@ -20,8 +21,9 @@ if (import.meta.main) {
     const reason = e instanceof Error ? e.message : String(e);
     try {
       Deno.stderr.writeSync(new TextEncoder().encode(`austin: ${reason}\n`));
-    } catch {
-      // stderr closed
+    } catch (e) {
+      // stderr closed: nowhere to report it
+      if (!isOsError(e)) throw e;
     }
     code = unexpected(1).code;
   }

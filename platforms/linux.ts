@@ -25,6 +25,7 @@ import type {
   ReadBuffer,
   RemoteMemory,
 } from "./platform.ts";
+import { isOsError } from "./platform.ts";
 import { connectUnixDatagram } from "./unix_datagram.ts";
 
 const TWO_32 = 4294967296;
@@ -85,8 +86,9 @@ export function possiblePid(pid: number): boolean {
     try {
       const read = Number(Deno.readTextFileSync("/proc/sys/kernel/pid_max").trim());
       if (Number.isInteger(read) && read > 0) max = read;
-    } catch {
+    } catch (e) {
       // no /proc/sys: the kernel's limit
+      if (!isOsError(e)) throw e;
     }
     pidMax = Math.min(max, PID_T_MAX);
   }
@@ -269,8 +271,9 @@ class LinuxChild implements ChildProcess {
     if (this.#done) return;
     try {
       this.#process.kill(signal);
-    } catch {
-      // already gone
+    } catch (e) {
+      // Already gone: Deno throws a TypeError for a child it has reaped, an OS error otherwise.
+      if (!(e instanceof TypeError) && !isOsError(e)) throw e;
     }
   }
 }
@@ -282,7 +285,9 @@ function linuxProcessState(pid: number): ProcessState {
   }
   try {
     return statState(Deno.readTextFileSync(`/proc/${pid}/stat`)) === "Z" ? "exited" : "alive";
-  } catch {
+  } catch (e) {
+    // gone since the kill probe
+    if (!isOsError(e)) throw e;
     return "missing";
   }
 }
@@ -390,7 +395,9 @@ export class LinuxPlatform implements Platform {
     let auxv: Uint8Array;
     try {
       auxv = Deno.readFileSync(`/proc/${pid}/auxv`);
-    } catch {
+    } catch (e) {
+      // gone, or may not be read
+      if (!isOsError(e)) throw e;
       return "";
     }
     const view = new DataView(auxv.buffer, auxv.byteOffset, auxv.byteLength);
@@ -442,8 +449,9 @@ export class LinuxPlatform implements Platform {
         const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
         table.set(pid, Number(fields[1]));
-      } catch {
+      } catch (e) {
         // gone meanwhile
+        if (!isOsError(e)) throw e;
       }
     }
     return table;
@@ -453,8 +461,9 @@ export class LinuxPlatform implements Platform {
     try {
       const m = /^NSpid:\s+([\d\s]+)$/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
       if (m !== null) return Number(m[1].trim().split(/\s+/).pop());
-    } catch {
-      // gone, or no NSpid line (kernels before 4.1)
+    } catch (e) {
+      // gone (a missing NSpid line, on kernels before 4.1, is no match above)
+      if (!isOsError(e)) throw e;
     }
     return pid;
   }
@@ -466,8 +475,9 @@ export class LinuxPlatform implements Platform {
         const tid = Number(entry.name);
         if (Number.isInteger(tid)) tids.push(tid);
       }
-    } catch {
+    } catch (e) {
       // process gone
+      if (!isOsError(e)) throw e;
     }
     return tids;
   }
@@ -482,7 +492,9 @@ export class LinuxPlatform implements Platform {
     try {
       const fields = Deno.readTextFileSync(`/proc/${pid}/statm`).split(" ");
       return Number(fields[1]) * 4096;
-    } catch {
+    } catch (e) {
+      // process gone
+      if (!isOsError(e)) throw e;
       return -1;
     }
   }
@@ -491,7 +503,9 @@ export class LinuxPlatform implements Platform {
     try {
       const m = /MemTotal:\s+(\d+)/.exec(Deno.readTextFileSync("/proc/meminfo"));
       return m === null ? 0 : Number(m[1]);
-    } catch {
+    } catch (e) {
+      // no /proc/meminfo: not known
+      if (!isOsError(e)) throw e;
       return 0;
     }
   }

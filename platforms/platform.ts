@@ -106,12 +106,14 @@ export interface Platform {
 
 /**
  * Whether `e` is the failure of a system call as Deno reports it: an Error
- * (a `Deno.errors` class, or a TypeError for EINVAL) whose `code` is the
- * errno's name (`ENOENT`, `EACCES`, `EPIPE`...). Anything else thrown is not
- * the system's answer but a bug.
+ * (a `Deno.errors` class, a TypeError for EINVAL, a plain Error for an
+ * errno Deno does not classify, such as ESRCH) whose `code` is the errno's
+ * name (`ENOENT`, `EACCES`...) or whose message ends in `(os error N)`.
+ * Anything else thrown is not the system's answer but a bug.
  */
-export function isOsError(e: unknown): e is Error & { code: string } {
+export function isOsError(e: unknown): e is Error {
   if (!(e instanceof Error)) return false;
   const code = (e as { code?: unknown }).code;
-  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
+  if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) return true;
+  return /\(os error \d+\)/.test(e.message);
 }

@@ -2,6 +2,20 @@
  * Austin's error messages and exit codes (spec: austin-behaviour.md,
  * section 10). Each message is written to stderr as `\n<text>.\n`.
  *
+ * How errors become these messages and exit codes:
+ *
+ * - An expected failure is a value (a `DiscoveryFailure`, a `ProcessState`,
+ *   -1, "" or null from a platform read) or a named error: an `OutputError`
+ *   (lib/sample.ts) for a failed write of the output, an OS error
+ *   (`isOsError`, platforms/platform.ts) from a system call that may fail,
+ *   `Deno.errors.NotCapable` for a missing permission. It is caught only
+ *   where it is expected and by its name (no bare `catch {`): either it
+ *   means a value there (a process gone is "missing"), or it is mapped, in
+ *   one place of lib/app/ (or lib/app.ts for `-o`), to one {@link Fatal}
+ *   here and its exit code (or, for `OutputError`, to exit 74 or 141).
+ * - Anything else thrown is a bug: it propagates to main.ts, which writes
+ *   one line, `austin: <reason>`, and exits with {@link unexpected}'s code.
+ *
  * @module
  */
 

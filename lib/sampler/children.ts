@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Platform } from "../../platforms/platform.ts";
+import { isOsError, type Platform } from "../../platforms/platform.ts";
 import { attach, type Target } from "./targets.ts";
 
 /** Scans after which a process that is not Python is no longer tried (until it execs). */
@@ -43,7 +43,9 @@ export class ChildScanner {
   #exe(pid: number): string {
     try {
       return this.platform.executable(pid);
-    } catch {
+    } catch (e) {
+      // gone, or may not be read: no executable to compare
+      if (!isOsError(e)) throw e;
       return "";
     }
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Platform, RemoteMemory } from "../../platforms/platform.ts";
+import { isOsError, type Platform, type RemoteMemory } from "../../platforms/platform.ts";
 import type { ProcessView } from "../process.ts";
 import { CodeCache } from "../python/code_cache.ts";
 import {
@@ -61,7 +61,7 @@ export function processView(platform: Platform, pid: number, memory: RemoteMemor
         return { maps: platform.memoryMaps(pid), executable: platform.executable(pid) };
       } catch (e) {
         if (e instanceof Deno.errors.PermissionDenied) return "denied";
-        if (e instanceof Deno.errors.NotFound) return "missing";
+        if (isOsError(e)) return "missing";
         throw e;
       }
     },
@@ -70,7 +70,12 @@ export function processView(platform: Platform, pid: number, memory: RemoteMemor
   };
 }
 
-/** One discovery attempt; anything unexpected (a file vanishing mid-read) is a failed try. */
+/**
+ * One discovery attempt. The one catch of anything, by design: a process
+ * that starts or execs changes under the reads, so whatever one attempt
+ * throws (an OS error for a file vanishing mid-read, a RangeError for a torn
+ * table) is a failed try, retried until the timeout, its reason the detail.
+ */
 function tryOnce(
   platform: Platform,
   memory: RemoteMemory,

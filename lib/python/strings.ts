@@ -48,7 +48,9 @@ export function decodeUcs4(bytes: Uint8Array, length: number): string {
 export function decodeBytesName(bytes: Uint8Array, length: number): string {
   try {
     return utf8.decode(bytes.subarray(0, length));
-  } catch {
+  } catch (e) {
+    // A fatal decoder throws a TypeError on invalid UTF-8.
+    if (!(e instanceof TypeError)) throw e;
     return decodeLatin1(bytes, length);
   }
 }

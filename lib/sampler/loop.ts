@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Platform, RemoteMemory } from "../../platforms/platform.ts";
+import type { Platform } from "../../platforms/platform.ts";
 import { type Flushable, type Mode, OutputError, type SampleWriter } from "../sample.ts";
 import { InterpreterProbes } from "../python/probes.ts";
 import { ThreadSample } from "../python/thread_sample.ts";

@@ -28,7 +28,7 @@ function timeout(ms: number): { done: Promise<"timeout">; clear: () => void } {
 export async function endChild(
   child: ChildProcess,
   signal: Deno.Signal,
-  log: Logger,
+  log?: Logger,
 ): Promise<void> {
   if (!child.exited()) {
     child.kill(signal);
@@ -37,7 +37,7 @@ export async function endChild(
   const grace = timeout(GRACE_MS);
   try {
     if (await Promise.race([child.status, grace.done]) === "timeout") {
-      log.warning(`Process ${child.pid} did not end after ${signal}: killing it`);
+      log?.warning(`Process ${child.pid} did not end after ${signal}: killing it`);
       child.kill("SIGKILL");
       await child.status;
     }

@@ -9,6 +9,7 @@
 import {
   CANNOT_ATTACH,
   CANNOT_LAUNCH,
+  type Fatal,
   NO_PYTHON_CHILDREN,
   NOT_PYTHON,
   PERMISSIONS,
@@ -60,26 +61,41 @@ export function findTargets(run: RunState): Promise<Found | number> {
   return run.options.children ? findFamily(run) : findOne(run);
 }
 
+/** Austin's message and exit code for a failed search, and the line logged for it. */
+export function searchFatal(
+  failure: DiscoveryFailure,
+  launched: boolean,
+  detail: string,
+): { fatal: Fatal; log: string } {
+  switch (failure) {
+    case "missing":
+    case "exited":
+      return launched
+        ? { fatal: CANNOT_LAUNCH, log: "> Cannot start the process" }
+        : { fatal: CANNOT_ATTACH, log: "> Cannot attach the process" };
+    case "permission":
+      return { fatal: PERMISSIONS, log: "Permission denied" };
+    case "version":
+      return { fatal: UNKNOWN_VERSION, log: "Cannot determine the version" };
+    case "unsupported":
+      return { fatal: { code: NOT_PYTHON.code, message: detail }, log: detail };
+    default:
+      return { fatal: NOT_PYTHON, log: "Not a Python process" };
+  }
+}
+
 /** The failure of the top process's search, as an exit code. */
 async function searchFailed(
   run: RunState,
   failure: DiscoveryFailure,
   detail: string,
 ): Promise<number> {
-  if (failure === "missing" || failure === "exited") {
-    if (run.child !== null) {
-      await run.child.status;
-      return run.fail(CANNOT_LAUNCH, "> Cannot start the process");
-    }
-    return run.fail(CANNOT_ATTACH, "> Cannot attach the process");
-  }
-  await run.stopChild();
-  if (failure === "permission") return run.fail(PERMISSIONS, "Permission denied");
-  if (failure === "version") return run.fail(UNKNOWN_VERSION, "Cannot determine the version");
-  if (failure === "unsupported") {
-    return run.fail({ code: NOT_PYTHON.code, message: detail }, detail);
-  }
-  return run.fail(NOT_PYTHON, "Not a Python process");
+  const gone = failure === "missing" || failure === "exited";
+  // A launched child that is gone is waited for; one still running is ended.
+  if (gone && run.child !== null) await run.child.status;
+  if (!gone) await run.stopChild();
+  const { fatal, log } = searchFatal(failure, run.child !== null, detail);
+  return run.fail(fatal, log);
 }
 
 /** Looks for the top process's interpreter; a signal meanwhile ends the run. */

@@ -12,17 +12,11 @@
  */
 
 import type { ChildProcess, Platform } from "../../platforms/platform.ts";
-import {
-  CANNOT_ATTACH,
-  CANNOT_LAUNCH,
-  type Fatal,
-  NOT_PYTHON,
-  PERMISSIONS,
-  UNKNOWN_VERSION,
-} from "../cli/messages.ts";
-import type { DiscoveryFailure } from "../python/discovery.ts";
+import { CANNOT_LAUNCH, type Fatal } from "../cli/messages.ts";
 import type { Location, Metadata, Mode, SampleWriter, ThreadStack } from "../sample.ts";
-import { type PassOptions, PassState, samplePass } from "../sampler/loop.ts";
+import { passOptions, PassState, samplePass } from "../sampler/loop.ts";
+import { endChild } from "./child.ts";
+import { searchFatal } from "./search.ts";
 import { search, type Target } from "../sampler/targets.ts";
 
 /** One frame of a sample: where the thread was, outermost first. */
@@ -84,17 +78,6 @@ export class SamplingError extends Error {
     this.name = "SamplingError";
     this.code = fatal.code;
   }
-}
-
-/** Austin's message for a failed search. */
-function fatalOf(failure: DiscoveryFailure, launched: boolean, detail: string): Fatal {
-  if (failure === "missing" || failure === "exited") {
-    return launched ? CANNOT_LAUNCH : CANNOT_ATTACH;
-  }
-  if (failure === "permission") return PERMISSIONS;
-  if (failure === "version") return UNKNOWN_VERSION;
-  if (failure === "unsupported") return { code: NOT_PYTHON.code, message: detail };
-  return NOT_PYTHON;
 }
 
 const location: Location = { line: 0, endLine: 0, column: 0, endColumn: 0 };
@@ -162,16 +145,7 @@ async function attachTo(
   const found = await search(platform, pid, timeoutMs * 1000, stopped);
   if (found === null) return null;
   if ("target" in found) return found.target;
-  throw new SamplingError(fatalOf(found.failure, launched, found.detail));
-}
-
-/** Ends a launched child and waits for it. */
-async function end(child: ChildProcess | null): Promise<void> {
-  if (child === null || child.exited()) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
-  await child.status;
-  clearTimeout(timer);
+  throw new SamplingError(searchFatal(found.failure, launched, found.detail).fatal);
 }
 
 /**
@@ -208,14 +182,8 @@ export async function* sampleProcess(
       () => stopped,
     );
     if (target === null) return;
-    const passOptions: PassOptions = {
-      time: mode !== "memory",
-      memory: mode === "memory" || mode === "full",
-      idle: mode === "cpu" ? "skip" : mode === "full" ? "mark" : "ignore",
-      gc: options.gc ?? false,
-      excludeEmpty: false,
-    };
-    const pass = new PassState(platform, passOptions, intervalUs);
+    const metrics = passOptions({ mode, gc: options.gc ?? false, excludeEmpty: false });
+    const pass = new PassState(platform, metrics, intervalUs);
     const targets = [target];
     const clock = platform.clock;
     target.timestamp = clock.nowUs();
@@ -238,7 +206,7 @@ export async function* sampleProcess(
     }
   } finally {
     stopped = true;
-    await end(child);
+    if (child !== null) await endChild(child, "SIGTERM");
   }
 }
 

@@ -18,6 +18,7 @@
 import type { ReadBuffer, RemoteMemory } from "../process.ts";
 import { type Rider, RIDER_BYTES } from "./code_cache.ts";
 import type { Layout } from "./layout.ts";
+import { PAGE } from "./remote.ts";
 import type { WalkedFrames } from "./thread_sample.ts";
 import { MAX_FRAMES } from "../sample.ts";
 import { u64 } from "../bytes.ts";
@@ -29,7 +30,6 @@ const CHECK_SPANS = 512;
 const MERGE_GAP = 1024;
 /** Spans of a merged check, at most (each frame is tried against each span). */
 const MAX_MERGED_SPANS = 64;
-const PAGE = 4096;
 
 /** Plans and verifies the re-read of one walk's frames. */
 export class FrameCheck {

@@ -79,7 +79,7 @@ export class Remote {
 }
 
 /** Bytes of a memory page: reads around a frame fall back to its page. */
-const PAGE = 4096;
+export const PAGE = 4096;
 
 /** Where the bytes of a {@link readAround} came from in the target, and how many. */
 export interface ReadRange {

@@ -77,7 +77,9 @@ export interface PassOptions {
 }
 
 /** The pass options of a sampling run: its mode's metrics. */
-function passOptions(options: SamplerOptions): PassOptions {
+export function passOptions(
+  options: Pick<SamplerOptions, "mode" | "gc" | "excludeEmpty">,
+): PassOptions {
   const { mode, gc, excludeEmpty } = options;
   return {
     time: mode !== "memory",

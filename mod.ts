@@ -22,8 +22,11 @@
  * ```
  *
  * Samples are plain objects, copied out of the sampler, so they may be
- * kept. A process that cannot be sampled rejects with a
- * {@link SamplingError} carrying Austin's message and exit code.
+ * kept. {@link record} writes a whole recording instead, byte for byte as
+ * the `austin` command does (it runs the same code), into a file or into a
+ * {@link SampleWriter} of one's own, allocating nothing per sample. A
+ * process that cannot be sampled rejects with a {@link SamplingError}
+ * carrying Austin's message and exit code.
  *
  * @module
  */
@@ -33,14 +36,28 @@ import { readRecording } from "./lib/output/text/reader.ts";
 import { readMojo } from "./lib/output/mojo/reader.ts";
 import { isMojo } from "./lib/output/mojo/events.ts";
 import type { Recording } from "./lib/output/text/reader.ts";
-import { type Sample, type SampleOptions, sampleProcess, whereStacks } from "./lib/app/session.ts";
+import {
+  type RecordOptions,
+  recordProcess,
+  type RecordResult,
+  type Sample,
+  type SampleOptions,
+  sampleProcess,
+  whereStacks,
+} from "./lib/app/session.ts";
 
-export type { Mode } from "./lib/sample.ts";
+export type { Code, Location, Metadata, Mode, SampleWriter, ThreadStack } from "./lib/sample.ts";
 export type { Frame, Profile, StackRecord } from "./lib/output/pictures/model.ts";
 export type { Recording } from "./lib/output/text/reader.ts";
 export type { Truncation } from "./lib/output/truncation.ts";
 export { SamplingError } from "./lib/app/session.ts";
-export type { Sample, SampledFrame, SampleOptions } from "./lib/app/session.ts";
+export type {
+  RecordOptions,
+  RecordResult,
+  Sample,
+  SampledFrame,
+  SampleOptions,
+} from "./lib/app/session.ts";
 
 /**
  * Samples a Python process: `{ pid }` attaches to a running one, `{ command }`
@@ -50,6 +67,23 @@ export type { Sample, SampledFrame, SampleOptions } from "./lib/app/session.ts";
  */
 export function sample(options: SampleOptions): AsyncGenerator<Sample, void, undefined> {
   return sampleProcess(currentPlatform(), options);
+}
+
+/**
+ * Records a Python process as `austin` would, from the header to the
+ * footer: `{ output }` gets Austin's text format (MOJO with `binary: true`),
+ * `{ writer }` gets every thread sample in a reused {@link ThreadStack}.
+ * It ends when the process ends, `exposure` seconds pass or `signal` aborts;
+ * a launched command is then ended and reaped.
+ *
+ * ```ts ignore
+ * const file = await Deno.open("samples.austin", { write: true, create: true });
+ * const done = await record({ pid: 1234, interval: 1000, exposure: 5, output: file });
+ * console.log(`${done.samples} samples, ${done.invalid} invalid`);
+ * ```
+ */
+export function record(options: RecordOptions): Promise<RecordResult> {
+  return recordProcess(currentPlatform(), options);
 }
 
 /** Every thread's stack of process `pid`, read once (like `austin -w PID`). */

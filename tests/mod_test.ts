@@ -1,12 +1,21 @@
 /**
  * mod.ts as a user's program uses it: its documented example run as a
  * script, `sample()` with a launched command that ends when the loop
- * breaks, `where()` on a running process, and `readProfile()` on a text
- * and a MOJO recording of the same run.
+ * breaks, `record()` into a file and into a writer of one's own, `where()`
+ * on a running process, and `readProfile()` on a text and a MOJO recording
+ * of the same run.
  */
 
 import assert from "node:assert/strict";
-import { readProfile, sample, SamplingError, where } from "../mod.ts";
+import {
+  type Metadata,
+  readProfile,
+  record,
+  sample,
+  SamplingError,
+  type ThreadStack,
+  where,
+} from "../mod.ts";
 import { MAIN, TARGETS } from "./austin.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
@@ -86,4 +95,72 @@ Deno.test("readProfile reads Austin text and MOJO recordings of one run alike", 
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("record({ output }) writes the file austin writes, text and MOJO", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const binary of [false, true]) {
+      const path = `${dir}/r.${binary ? "mojo" : "austin"}`;
+      const file = await Deno.open(path, { write: true, create: true, truncate: true });
+      const done = await record({
+        command: [PYTHON, `${TARGETS}nested.py`, "30"],
+        interval: 1000,
+        exposure: 1,
+        binary,
+        output: file,
+      });
+      file.close();
+      assert.equal(done.exposed, true);
+      assert.ok(done.samples > 100, `${done.samples} samples`);
+      assert.ok(done.duration >= 1_000_000 && done.duration < 2_000_000, `${done.duration} µs`);
+      const bytes = await Deno.readFile(path);
+      const { profile, truncation } = readProfile(bytes);
+      assert.equal(truncation, null);
+      assert.equal(profile.mode, "wall");
+      assert.ok(profile.records.some((r) => r.frames.some((f) => f.scope === "<module>")));
+      if (!binary) {
+        const text = new TextDecoder().decode(bytes);
+        assert.ok(text.startsWith("# austin: 3.7.0\n# interval: 1000\n# mode: wall\n"));
+        assert.match(text, /\n# duration: \d+\n/);
+        const lines = text.split("\n").filter((l) => l !== "" && !l.startsWith("#"));
+        assert.equal(lines.length, done.samples);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("record({ writer }) hands every sample to the writer and stops on abort", async () => {
+  const controller = new AbortController();
+  const seen: string[] = [];
+  let pid = 0;
+  let headers = 0;
+  let footer: Metadata = [];
+  const done = await record({
+    command: [PYTHON, `${TARGETS}nested.py`, "30"],
+    interval: 500,
+    signal: controller.signal,
+    writer: {
+      header: () => headers++,
+      footer: (meta) => footer = meta,
+      sample(p: number, stack: ThreadStack) {
+        pid = p;
+        // The stack is reused, innermost first: what is kept is copied out.
+        if (stack.depth > 0 && stack.codes[stack.depth - 1].scope === "<module>") {
+          seen.push(stack.codes[stack.depth - 1].filename);
+        }
+        if (seen.length === 50) controller.abort();
+      },
+    },
+  });
+  assert.equal(headers, 1);
+  assert.ok(footer.some(([key]) => key === "duration"));
+  assert.equal(done.exposed, false);
+  assert.ok(done.samples >= 50, `${done.samples} samples`);
+  assert.ok(seen.length >= 50 && seen.length < 60, `${seen.length} stacks`);
+  assert.ok(seen.every((f) => f.endsWith("nested.py")), seen[0]);
+  // The launched child was ended and reaped before record() resolved.
+  assert.throws(() => Deno.statSync(`/proc/${pid}`), Deno.errors.NotFound);
 });

@@ -9,16 +9,15 @@
  */
 
 import { resolveMode } from "../cli/options.ts";
-import { footerMetadata, headerMetadata } from "../output/metadata.ts";
 import { render } from "../output/pictures/render.ts";
 import type { ProfileWriter } from "../output/pictures/writer.ts";
 import { exposureLine, statistics } from "../output/terminal.ts";
 import { CollapsedWriter } from "../output/text/writer.ts";
 import { OutputError, type SampleWriter } from "../sample.ts";
-import { runSampler, type SamplingResult } from "../sampler/loop.ts";
 import { attachStep, type Target } from "../sampler/targets.ts";
 import { childExitCode } from "./child.ts";
 import { outputFailed, quietFailure } from "./output_failure.ts";
+import { recordTargets } from "./record.ts";
 import { childVersion, type Found, warnVersion } from "./search.ts";
 import type { RunState } from "./state.ts";
 import { stderr } from "./streams.ts";
@@ -114,17 +113,10 @@ export async function sample(
   const housekeeping = housekeeper(run, found);
 
   // A failed write of the header ends the run from main().
-  out.header(headerMetadata({
-    intervalUs: o.interval,
-    mode,
-    memoryKiB: mode === "memory" || mode === "full" ? platform.physicalMemoryKiB() : undefined,
-    multiprocess: o.children,
-    python: o.pipe ? top.version : undefined,
-  }));
-  sink.flush();
-  const result: SamplingResult = await runSampler(
+  const result = await recordTargets(
     platform,
     targets,
+    top,
     out,
     sink,
     {
@@ -133,18 +125,24 @@ export async function sample(
       mode,
       gc: o.gc,
       excludeEmpty: o.excludeEmpty,
+      children: o.children,
+      pipe: o.pipe,
     },
     stop,
     housekeeping,
   );
   let failure = result.failure;
+  if (failure === null && pictures !== null && o.format !== "austin") {
+    try {
+      const title = o.command.length > 0 ? o.command.join(" ") : `PID ${run.top}`;
+      sink.writeBytes(await render(o.format, pictures.profile(), title));
+    } catch (e) {
+      if (!(e instanceof OutputError)) throw e;
+      failure = e;
+    }
+  }
   if (failure === null) {
     try {
-      out.footer(footerMetadata(result.durationUs, result.stats, o.gc, o.pipe));
-      if (pictures !== null && o.format !== "austin") {
-        const title = o.command.length > 0 ? o.command.join(" ") : `PID ${run.top}`;
-        sink.writeBytes(await render(o.format, pictures.profile(), title));
-      }
       sink.flush();
     } catch (e) {
       if (!(e instanceof OutputError)) throw e;

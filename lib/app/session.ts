@@ -1,8 +1,11 @@
 /**
- * Sampling for programs that use austin-deno as a library (`mod.ts`): the
- * CLI's own pieces (the search for an interpreter, the sampler's pass)
- * driven as an async iterable. Each sample is copied out of the walker's
- * reused stack into plain objects, so what a caller keeps stays valid.
+ * Sampling for programs that use austin-deno as a library (`mod.ts`), on
+ * the command line's own pieces (the search for an interpreter, the
+ * sampler's pass and loop): {@link recordProcess} writes a recording the
+ * way `austin` does, through the same {@link recordTargets}, and
+ * {@link sampleProcess} drives the pass as an async iterable, each sample
+ * copied out of the walker's reused stack into plain objects, so what a
+ * caller keeps stays valid.
  *
  * Errors: a process that cannot be found, launched or read as Python is
  * a {@link SamplingError} with Austin's message and exit code; anything
@@ -13,11 +16,22 @@
 
 import type { ChildProcess, Platform } from "../../platforms/platform.ts";
 import { CANNOT_LAUNCH, type Fatal } from "../cli/messages.ts";
-import type { Location, Metadata, Mode, SampleWriter, ThreadStack } from "../sample.ts";
+import { MojoWriter } from "../output/mojo/writer.ts";
+import { OutputSink, type SyncWriter } from "../output/sink.ts";
+import { CollapsedWriter } from "../output/text/writer.ts";
+import {
+  type Location,
+  type Metadata,
+  type Mode,
+  OutputError,
+  type SampleWriter,
+  type ThreadStack,
+} from "../sample.ts";
 import { passOptions, PassState, samplePass } from "../sampler/loop.ts";
-import { endChild } from "./child.ts";
-import { searchFatal } from "./search.ts";
 import { search, type Target } from "../sampler/targets.ts";
+import { endChild } from "./child.ts";
+import { recordTargets } from "./record.ts";
+import { searchFatal } from "./search.ts";
 
 /** One frame of a sample: where the thread was, outermost first. */
 export interface SampledFrame {
@@ -148,6 +162,44 @@ async function attachTo(
   throw new SamplingError(searchFatal(found.failure, launched, found.detail).fatal);
 }
 
+/** The process being sampled: its pid, the command launched for it (or null), its interpreter. */
+interface Opened {
+  top: number;
+  child: ChildProcess | null;
+  /** Null when the search was stopped first. */
+  target: Target | null;
+}
+
+/**
+ * Launches `options.command` or takes `options.pid`, then finds its
+ * interpreter. `onChild` learns of a launched command at once, so that the
+ * caller ends it whatever follows.
+ */
+async function open(
+  platform: Platform,
+  options: SampleOptions,
+  onChild: (child: ChildProcess) => void,
+  stopped: () => boolean,
+): Promise<Opened> {
+  const { pid, command } = options;
+  if ((pid === undefined) === (command === undefined || command.length === 0)) {
+    throw new TypeError("sampling wants either a pid or a command");
+  }
+  let child: ChildProcess | null = null;
+  if (command !== undefined && pid === undefined) {
+    try {
+      child = platform.spawn(command[0], command.slice(1), false);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw new SamplingError(CANNOT_LAUNCH);
+      throw e;
+    }
+    onChild(child);
+  }
+  const top = pid ?? (child as ChildProcess).pid;
+  const target = await attachTo(platform, top, options.timeout ?? 1000, child !== null, stopped);
+  return { top, child, target };
+}
+
 /**
  * Samples a process until it ends or the caller stops iterating (a launched
  * command is then ended and reaped).
@@ -156,31 +208,13 @@ export async function* sampleProcess(
   platform: Platform,
   options: SampleOptions,
 ): AsyncGenerator<Sample, void, undefined> {
-  const { pid, command } = options;
-  if ((pid === undefined) === (command === undefined || command.length === 0)) {
-    throw new TypeError("sample() wants either a pid or a command");
-  }
   const mode = options.mode ?? "wall";
   const intervalUs = Math.max(0, options.interval ?? 100);
   let child: ChildProcess | null = null;
   let stopped = false;
   try {
-    if (command !== undefined && pid === undefined) {
-      try {
-        child = platform.spawn(command[0], command.slice(1), false);
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) throw new SamplingError(CANNOT_LAUNCH);
-        throw e;
-      }
-    }
-    const top = pid ?? (child as ChildProcess).pid;
-    const target = await attachTo(
-      platform,
-      top,
-      options.timeout ?? 1000,
-      child !== null,
-      () => stopped,
-    );
+    const opened = await open(platform, options, (c) => child = c, () => stopped);
+    const { top, target } = opened;
     if (target === null) return;
     const metrics = passOptions({ mode, gc: options.gc ?? false, excludeEmpty: false });
     const pass = new PassState(platform, metrics, intervalUs);
@@ -206,6 +240,103 @@ export async function* sampleProcess(
     }
   } finally {
     stopped = true;
+    if (child !== null) await endChild(child, "SIGTERM");
+  }
+}
+
+/** What to record, and where to. */
+export interface RecordOptions extends SampleOptions {
+  /**
+   * Where the recording goes (an open file, `Deno.stdout`): bytes exactly as
+   * `austin` writes them, Austin's text format or, with `binary`, MOJO.
+   */
+  output?: SyncWriter;
+  /** Write MOJO instead of text (Austin's `-b`). */
+  binary?: boolean;
+  /** Or a writer of one's own, handed every sample (its stack is reused: copy what you keep). */
+  writer?: SampleWriter;
+  /** Seconds to record for (Austin's `-x`); until the process ends by default. */
+  exposure?: number;
+  /** Stops the recording (its footer is still written). */
+  signal?: AbortSignal;
+}
+
+/** What a recording took. */
+export interface RecordResult {
+  /** Microseconds from the first pass to the last. */
+  duration: number;
+  /** Thread samples written. */
+  samples: number;
+  /** How many of them are `:INVALID:` (could not be read whole). */
+  invalid: number;
+  /** The exposure ran out (rather than the process ending or the signal). */
+  exposed: boolean;
+}
+
+/**
+ * Records a process the way `austin` does, header to footer, into
+ * `options.output` or `options.writer`; a launched command is ended and
+ * reaped when the recording ends. A failed write of the output rejects with
+ * the write's own error (what `output.writeSync` threw).
+ */
+export async function recordProcess(
+  platform: Platform,
+  options: RecordOptions,
+): Promise<RecordResult> {
+  const { output, writer } = options;
+  if ((output === undefined) === (writer === undefined)) {
+    throw new TypeError("record() wants either an output or a writer");
+  }
+  const mode = options.mode ?? "wall";
+  const sink = new OutputSink(output ?? { writeSync: (bytes) => bytes.length });
+  const out = writer ??
+    (options.binary ? new MojoWriter(sink, mode) : new CollapsedWriter(sink, false, mode));
+  const stop: { signal: "abort" | null } = { signal: null };
+  const abort = () => stop.signal = "abort";
+  options.signal?.addEventListener("abort", abort);
+  if (options.signal?.aborted) abort();
+  let child: ChildProcess | null = null;
+  try {
+    const { top, target } = await open(
+      platform,
+      options,
+      (c) => child = c,
+      () => stop.signal !== null,
+    );
+    if (target === null) return { duration: 0, samples: 0, invalid: 0, exposed: false };
+    const targets = [target];
+    const result = await recordTargets(
+      platform,
+      targets,
+      target,
+      out,
+      sink,
+      {
+        intervalUs: Math.max(0, options.interval ?? 100),
+        exposureS: options.exposure ?? 0,
+        mode,
+        gc: options.gc ?? false,
+        excludeEmpty: false,
+        children: false,
+        pipe: false,
+      },
+      stop,
+      () => targets.length > 0 && platform.processState(top) === "alive",
+    );
+    if (result.failure !== null) throw result.failure;
+    sink.flush();
+    const { stats } = result;
+    return {
+      duration: result.durationUs,
+      samples: stats.count,
+      invalid: stats.errors,
+      exposed: result.exposed,
+    };
+  } catch (e) {
+    if (e instanceof OutputError) throw e.cause;
+    throw e;
+  } finally {
+    options.signal?.removeEventListener("abort", abort);
     if (child !== null) await endChild(child, "SIGTERM");
   }
 }

@@ -6,8 +6,6 @@
  * @module
  */
 
-import type { StopRequest } from "../sampler/loop.ts";
-
 /** The signals that end a run, and the exit code after each (Austin's for SIGINT, SIGTERM). */
 export const STOP_SIGNALS = { SIGINT: 254, SIGTERM: 241, SIGHUP: 128 + 1 } as const;
 
@@ -17,7 +15,7 @@ export type StopSignal = keyof typeof STOP_SIGNALS;
 /** Listens for the signals that end a run; the first one to arrive is kept. */
 export class StopSignals {
   /** The signal that asked the run to end, set by the listeners (null: none yet). */
-  readonly request: StopRequest = { signal: null };
+  readonly request: { signal: StopSignal | null } = { signal: null };
   readonly #stopped = Promise.withResolvers<"signal">();
   readonly #listeners: Array<[Deno.Signal, () => void]> = [];
 

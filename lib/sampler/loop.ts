@@ -23,9 +23,12 @@ export interface SamplerOptions {
   excludeEmpty: boolean;
 }
 
-/** Why the loop stopped early, set from outside (signal handlers). */
+/**
+ * Asks the loop to stop early once `signal` is set from outside: a signal's
+ * name by its handler, or a library caller's reason.
+ */
 export interface StopRequest {
-  signal: "SIGINT" | "SIGTERM" | "SIGHUP" | null;
+  readonly signal: string | null;
 }
 
 /** What a run produced. */

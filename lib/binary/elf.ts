@@ -12,6 +12,28 @@
  * @module
  */
 
+import {
+  BytesReader,
+  checkRange,
+  ElfError,
+  hex,
+  quote,
+  type Reader,
+  type Source,
+  u64,
+  viewOf,
+  withReader,
+} from "./elf_reader.ts";
+import {
+  groupByLength,
+  scanSymbols,
+  SHN_UNDEF,
+  SYM_SIZE,
+  type WantedNames,
+} from "./elf_symbols.ts";
+
+export { ElfError, SHN_UNDEF };
+
 /** `e_type` of an executable (non-PIE). */
 export const ET_EXEC = 2;
 /** `e_type` of a shared object or PIE executable. */
@@ -28,13 +50,10 @@ export const SHT_NOBITS = 8;
 export const SHT_DYNSYM = 11;
 /** `sh_flags` bit: the section is mapped in memory. */
 export const SHF_ALLOC = 0x2;
-/** `st_shndx` of an undefined (imported) symbol. */
-export const SHN_UNDEF = 0;
 
 const EHDR_SIZE = 64;
 const PHDR_SIZE = 56;
 const SHDR_SIZE = 64;
-const SYM_SIZE = 24;
 const PAGE_SIZE = 0x1000;
 const PN_XNUM = 0xffff;
 const SHN_XINDEX = 0xffff;
@@ -120,23 +139,6 @@ export interface ElfImage {
   readVirtual(vaddr: number, size: number): Uint8Array | undefined;
 }
 
-/** Raised when a file cannot be read or is not a well-formed ELF64 little-endian file. */
-export class ElfError extends Error {
-  /** The file the error is about. */
-  readonly path: string;
-
-  /**
-   * @param path the file the error is about
-   * @param message what is wrong with it
-   * @param options standard error options (e.g. `cause`)
-   */
-  constructor(path: string, message: string, options?: ErrorOptions) {
-    super(`${path}: ${message}`, options);
-    this.name = "ElfError";
-    this.path = path;
-  }
-}
-
 /** Parsed ELF header fields that the reader needs. */
 interface ElfHeader {
   type: number;
@@ -147,116 +149,6 @@ interface ElfHeader {
   shentsize: number;
   shnum: number;
   shstrndx: number;
-}
-
-/** Exact ranges of an image's bytes, or an ElfError. */
-interface Reader {
-  readonly path: string;
-  /** The size of the whole image in bytes. */
-  readonly size: number;
-  /** Reads exactly `size` bytes at `offset`, or throws ElfError. */
-  read(offset: number, size: number, what: string): Uint8Array;
-}
-
-/** An open file with its size, reading exact ranges or failing with ElfError. */
-class FileReader implements Reader {
-  constructor(readonly path: string, readonly file: Deno.FsFile, readonly size: number) {}
-
-  read(offset: number, size: number, what: string): Uint8Array {
-    checkRange(this.path, this.size, offset, size, what);
-    const buf = new Uint8Array(size);
-    this.file.seekSync(offset, Deno.SeekMode.Start);
-    let done = 0;
-    while (done < size) {
-      const n = this.file.readSync(buf.subarray(done));
-      if (n === null || n === 0) {
-        throw new ElfError(
-          this.path,
-          `truncated ${what}: ${done} of ${size} bytes at ${hex(offset)}`,
-        );
-      }
-      done += n;
-    }
-    return buf;
-  }
-}
-
-/** An image held in memory. */
-class BytesReader implements Reader {
-  readonly size: number;
-  constructor(readonly path: string, readonly bytes: Uint8Array) {
-    this.size = bytes.length;
-  }
-
-  read(offset: number, size: number, what: string): Uint8Array {
-    checkRange(this.path, this.size, offset, size, what);
-    return this.bytes.slice(offset, offset + size);
-  }
-}
-
-/** Runs a function with a reader over an image's bytes (a file is opened for the call). */
-type Source = <T>(fn: (reader: Reader) => T) => T;
-
-/** A name read from the file, as a message shows it: quoted, escaped and at most 40 characters. */
-function quote(name: string): string {
-  return JSON.stringify(name.length > 40 ? `${name.slice(0, 37)}...` : name);
-}
-
-/** Formats a number as 0x-prefixed hexadecimal. */
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
-}
-
-/** Throws ElfError unless [offset, offset+size) is a sane range inside a file of `fileSize` bytes. */
-function checkRange(path: string, fileSize: number, offset: number, size: number, what: string) {
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(size) || offset < 0 || size < 0) {
-    throw new ElfError(path, `invalid range for ${what}: offset ${offset}, size ${size}`);
-  }
-  if (offset + size > fileSize) {
-    throw new ElfError(
-      path,
-      `truncated or malformed: ${what} [${hex(offset)}, ${hex(offset + size)}) ` +
-        `lies beyond the end of the file (${hex(fileSize)} bytes)`,
-    );
-  }
-}
-
-/**
- * Opens `path`, runs `fn` with a Reader and closes the file. OS errors become
- * ElfError, and so does any other failure, so that a file never ends a run
- * with a stack trace (the in-memory path, {@link elfFromBytes}, leaves them
- * alone, so that a fuzzer sees them).
- */
-function withReader<T>(path: string, fn: (reader: Reader) => T): T {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true });
-  } catch (e) {
-    throw new ElfError(path, `cannot open: ${errorMessage(e)}`, { cause: e });
-  }
-  try {
-    return fn(new FileReader(path, file, file.statSync().size));
-  } catch (e) {
-    if (e instanceof ElfError) throw e;
-    throw new ElfError(path, `cannot read: ${errorMessage(e)}`, { cause: e });
-  } finally {
-    file.close();
-  }
-}
-
-/** The message of an unknown thrown value. */
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-/** A DataView over exactly the bytes of `bytes`. */
-function viewOf(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** Reads a little-endian u64 as a number (exact below 2^53). */
-function u64(view: DataView, offset: number): number {
-  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 0x1_0000_0000;
 }
 
 /** Rounds down to a page boundary without 32-bit bitwise operators. */
@@ -370,64 +262,6 @@ function cString(table: Uint8Array, offset: number): string {
   if (offset >= table.length) return "";
   const end = table.indexOf(0, offset);
   return decoder.decode(table.subarray(offset, end < 0 ? table.length : end));
-}
-
-/** Wanted names grouped by their UTF-8 byte length, for a cheap scan of a string table. */
-type WantedNames = Map<number, { name: string; bytes: Uint8Array }[]>;
-
-/** Groups `names` by encoded length. */
-function groupByLength(names: readonly string[]): WantedNames {
-  const encoder = new TextEncoder();
-  const groups: WantedNames = new Map();
-  for (const name of new Set(names)) {
-    const bytes = encoder.encode(name);
-    const group = groups.get(bytes.length) ?? [];
-    group.push({ name, bytes });
-    groups.set(bytes.length, group);
-  }
-  return groups;
-}
-
-/** True if `table[offset..]` starts with `bytes`. */
-function bytesAt(table: Uint8Array, offset: number, bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) {
-    if (table[offset + i] !== bytes[i]) return false;
-  }
-  return true;
-}
-
-/**
- * Scans one symbol table for the wanted names, adding defined symbols not yet in `found`.
- * Stops early once `total` names are found.
- */
-function scanSymbols(
-  table: Uint8Array,
-  entsize: number,
-  strings: Uint8Array,
-  wanted: WantedNames,
-  found: Map<string, ElfSymbol>,
-  total: number,
-) {
-  const view = viewOf(table);
-  for (let o = 0; o + SYM_SIZE <= table.length; o += entsize) {
-    const nameOffset = view.getUint32(o, true);
-    const shndx = view.getUint16(o + 6, true);
-    if (nameOffset === 0 || nameOffset >= strings.length || shndx === SHN_UNDEF) continue;
-    const end = strings.indexOf(0, nameOffset);
-    const candidates = wanted.get((end < 0 ? strings.length : end) - nameOffset);
-    if (!candidates) continue;
-    for (const { name, bytes } of candidates) {
-      if (found.has(name) || !bytesAt(strings, nameOffset, bytes)) continue;
-      found.set(name, {
-        name,
-        value: u64(view, o + 8),
-        size: u64(view, o + 16),
-        info: table[o + 4],
-        shndx,
-      });
-      if (found.size === total) return;
-    }
-  }
 }
 
 /** The ElfImage implementation: headers in memory, everything else read on demand. */

@@ -18,6 +18,8 @@
 import { PICTURE_FORMATS } from "../output/pictures/render.ts";
 import type { Mode } from "../sample.ts";
 import { helpText, PROGRAM_NAME, usageText, VERSION } from "./help.ts";
+import { type ArgKind, Getopt, type OptionSpec } from "./getopt.ts";
+import { parseCount, parseInterval, parsePid, parseTimeout } from "./values.ts";
 
 /** Parsed options. Times in microseconds. */
 export interface Options {
@@ -71,13 +73,6 @@ export type ParseResult =
 /** Exit code of every parser error (`EX_USAGE`). */
 export const EXIT_USAGE = 64;
 
-/**
- * The largest value a parsed number may have. Austin rejects values above
- * `LONG_MAX`; austin-deno also rejects those that a JS number cannot hold
- * exactly (`Number.MAX_SAFE_INTEGER` is below `LONG_MAX`).
- */
-const MAX_VALUE = BigInt(Number.MAX_SAFE_INTEGER);
-
 /** The options' defaults. */
 export function defaultOptions(): Options {
   return {
@@ -108,26 +103,6 @@ export function defaultOptions(): Options {
 export const FORMATS = ["austin", ...PICTURE_FORMATS] as const;
 /** One of {@link FORMATS}. */
 export type OutputFormat = typeof FORMATS[number];
-
-/** Whether an option takes no argument, requires one, or takes an optional one. */
-type ArgKind = "none" | "required" | "optional";
-
-/** One entry of the option table that argp hands to getopt. */
-interface OptionSpec {
-  /** Long name, without `--`. */
-  readonly name: string;
-  /** Short option character, if any. */
-  readonly short: string | null;
-  readonly arg: ArgKind;
-  /** `true` for argp's own options, which Austin's callback never sees. */
-  readonly builtin: boolean;
-  /**
-   * `true` for the options Austin 3.x never had (Austin 4's spellings and
-   * austin-deno's own): an abbreviation that names one of Austin's options
-   * too keeps its Austin 3.7 meaning (`--c` is `--children`, `--f` `--full`).
-   */
-  readonly added: boolean;
-}
 
 const opt = (
   name: string,
@@ -170,213 +145,6 @@ const OPTIONS: readonly OptionSpec[] = [
   opt("HANG", null, "optional", true),
   opt("version", "V", "none", true),
 ];
-
-const SHORT_OPTIONS: ReadonlyMap<string, OptionSpec> = new Map(
-  OPTIONS.filter((o) => o.short !== null).map((o) => [o.short as string, o]),
-);
-
-// ---- getopt_long -------------------------------------------------------------
-
-/** What one getopt call found. */
-type GetoptResult =
-  | { type: "end" }
-  | { type: "error"; message: string }
-  | { type: "option"; spec: OptionSpec; arg: string | null };
-
-const END: GetoptResult = { type: "end" };
-
-/** getopt's test for an element that is not an option: no leading `-`, or `-` alone. */
-const isNonOption = (s: string): boolean => !s.startsWith("-") || s === "-";
-
-/**
- * glibc's `getopt_long` in permuting mode, on a mutable argument vector
- * (`argv[0]` included). Non-options met while looking for options are skipped,
- * then moved after the options that follow them, as glibc does.
- */
-class Getopt {
-  /** Index of the next element to scan; the caller may move it. */
-  optind = 0;
-  /** The words that followed the first `--` that ended the scan, if one did. */
-  afterDoubleDash: string[] | null = null;
-  private nextchar = "";
-  private firstNonopt = 1;
-  private lastNonopt = 1;
-  private initialized = false;
-
-  constructor(private readonly argv: string[], private readonly argv0: string) {}
-
-  /** Scans for the next option, like one `getopt_long` call. */
-  next(): GetoptResult {
-    if (this.optind === 0 || !this.initialized) {
-      if (this.optind === 0) this.optind = 1;
-      this.firstNonopt = this.lastNonopt = this.optind;
-      this.nextchar = "";
-      this.initialized = true;
-    }
-    if (this.nextchar === "") {
-      const element = this.advance();
-      if (element === null) return END;
-      if (element.startsWith("--")) return this.longOption(element.slice(2));
-      this.nextchar = element.slice(1);
-    }
-    return this.shortOption();
-  }
-
-  /** Moves to the next option element, permuting; `null` at the end of the options. */
-  private advance(): string | null {
-    const argv = this.argv;
-    const argc = argv.length;
-    if (this.lastNonopt > this.optind) this.lastNonopt = this.optind;
-    if (this.firstNonopt > this.optind) this.firstNonopt = this.optind;
-    if (this.firstNonopt !== this.lastNonopt && this.lastNonopt !== this.optind) {
-      this.exchange();
-    } else if (this.lastNonopt !== this.optind) {
-      this.firstNonopt = this.optind;
-    }
-    while (this.optind < argc && isNonOption(argv[this.optind])) this.optind++;
-    this.lastNonopt = this.optind;
-
-    if (this.optind !== argc && argv[this.optind] === "--") {
-      this.afterDoubleDash = argv.slice(this.optind + 1);
-      this.optind++;
-      if (this.firstNonopt !== this.lastNonopt && this.lastNonopt !== this.optind) {
-        this.exchange();
-      } else if (this.firstNonopt === this.lastNonopt) {
-        this.firstNonopt = this.optind;
-      }
-      this.lastNonopt = argc;
-      this.optind = argc;
-    }
-    if (this.optind === argc) {
-      if (this.firstNonopt !== this.lastNonopt) this.optind = this.firstNonopt;
-      return null;
-    }
-    return argv[this.optind];
-  }
-
-  /** Moves the skipped non-options `[firstNonopt, lastNonopt)` after `[lastNonopt, optind)`. */
-  private exchange(): void {
-    const { argv, firstNonopt: bottom, lastNonopt: middle, optind: top } = this;
-    const moved = [...argv.slice(middle, top), ...argv.slice(bottom, middle)];
-    argv.splice(bottom, top - bottom, ...moved);
-    this.firstNonopt += top - middle;
-    this.lastNonopt = top;
-  }
-
-  /** Handles the next character of a group of short options. */
-  private shortOption(): GetoptResult {
-    const [c] = this.nextchar;
-    this.nextchar = this.nextchar.slice(c.length);
-    if (this.nextchar === "") this.optind++;
-    const spec = SHORT_OPTIONS.get(c);
-    if (spec === undefined) return this.error(`invalid option -- '${c}'`);
-    if (spec.arg !== "required") return { type: "option", spec, arg: null };
-    let arg: string;
-    if (this.nextchar !== "") {
-      arg = this.nextchar;
-      this.optind++;
-    } else if (this.optind === this.argv.length) {
-      return this.error(`option requires an argument -- '${c}'`);
-    } else {
-      arg = this.argv[this.optind++];
-    }
-    this.nextchar = "";
-    return { type: "option", spec, arg };
-  }
-
-  /** Handles `--text`: exact name, or an unambiguous prefix, with `=value` or not. */
-  private longOption(text: string): GetoptResult {
-    const equal = text.indexOf("=");
-    const name = equal < 0 ? text : text.slice(0, equal);
-    this.optind++;
-    this.nextchar = "";
-    let spec = OPTIONS.find((o) => o.name === name);
-    if (spec === undefined) {
-      let candidates = OPTIONS.filter((o) => o.name.startsWith(name));
-      const austins = candidates.filter((o) => !o.added);
-      if (candidates.length > 1 && austins.length === 1) candidates = austins;
-      if (candidates.length > 1) {
-        const list = candidates.map((o) => ` '--${o.name}'`).join("");
-        return this.error(`option '--${text}' is ambiguous; possibilities:${list}`);
-      }
-      if (candidates.length === 0) return this.error(`unrecognized option '--${text}'`);
-      spec = candidates[0];
-    }
-    if (equal >= 0) {
-      if (spec.arg === "none") {
-        return this.error(`option '--${spec.name}' doesn't allow an argument`);
-      }
-      return { type: "option", spec, arg: text.slice(equal + 1) };
-    }
-    if (spec.arg === "required") {
-      if (this.optind >= this.argv.length) {
-        return this.error(`option '--${spec.name}' requires an argument`);
-      }
-      return { type: "option", spec, arg: this.argv[this.optind++] };
-    }
-    return { type: "option", spec, arg: null };
-  }
-
-  private error(text: string): GetoptResult {
-    return { type: "error", message: `${this.argv0}: ${text}` };
-  }
-}
-
-// ---- Values ------------------------------------------------------------------
-
-/** The characters C's `isspace` accepts in the "C" locale. */
-const C_SPACE = " \t\n\v\f\r";
-
-/**
- * `strtol(s, &end, 10)` without its saturation: the value (exact) and the
- * index where the number ended, or `null` when no digit was found.
- */
-export function strtol(s: string): { value: bigint; end: number } | null {
-  let i = 0;
-  while (i < s.length && C_SPACE.includes(s[i])) i++;
-  const negative = s[i] === "-";
-  if (s[i] === "-" || s[i] === "+") i++;
-  const start = i;
-  while (i < s.length && s[i] >= "0" && s[i] <= "9") i++;
-  if (i === start) return null;
-  const magnitude = BigInt(s.slice(start, i));
-  return { value: negative ? -magnitude : magnitude, end: i };
-}
-
-/**
- * A number written as an integer followed by one of the unit suffixes of
- * `units` (`""` for none), multiplied by that unit's factor; `null` if the text
- * is not of that form, or the result is negative or too large.
- */
-function parseScaled(text: string, units: Readonly<Record<string, number>>): number | null {
-  const parsed = strtol(text);
-  if (parsed === null) return null;
-  const unit = text.slice(parsed.end);
-  if (!Object.hasOwn(units, unit)) return null;
-  const value = parsed.value * BigInt(units[unit]);
-  return value < 0n || value > MAX_VALUE ? null : Number(value);
-}
-
-/** `-i`: µs, with the units `s`, `ms` and `us`. */
-export function parseInterval(text: string): number | null {
-  return parseScaled(text, { "": 1, s: 1_000_000, ms: 1_000, us: 1 });
-}
-
-/** `-t`: ms (plain or `ms`, which austin-deno accepts) or s (`s`), returned in µs. */
-export function parseTimeout(text: string): number | null {
-  return parseScaled(text, { "": 1_000, s: 1_000_000, ms: 1_000 });
-}
-
-/** `-x` and `-h`: a plain non-negative integer. */
-export function parseCount(text: string): number | null {
-  return parseScaled(text, { "": 1 });
-}
-
-/** `-p` and `-w`: a plain integer greater than 0. */
-export function parsePid(text: string): number | null {
-  const pid = parseCount(text);
-  return pid === null || pid <= 0 ? null : pid;
-}
 
 // ---- argp and Austin's callback -----------------------------------------------
 
@@ -552,7 +320,7 @@ export function parseArgs(args: string[], argv0: string = PROGRAM_NAME): ParseRe
 
   cutCommand(); // ARGP_KEY_INIT
 
-  const getopt = new Getopt(argv, argv0);
+  const getopt = new Getopt(argv, argv0, OPTIONS);
   let tryGetopt = true;
   for (;;) {
     if (tryGetopt) {

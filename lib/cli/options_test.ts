@@ -5,15 +5,11 @@ import {
   defaultOptions,
   type Options,
   parseArgs,
-  parseCount,
-  parseInterval,
-  parsePid,
   type ParseResult,
-  parseTimeout,
   resolveMode,
-  strtol,
   warnings,
 } from "./options.ts";
+import { parseCount, parseInterval, parsePid, parseTimeout, strtol } from "./values.ts";
 
 // ---- Helpers -------------------------------------------------------------------
 

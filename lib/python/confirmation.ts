@@ -19,8 +19,13 @@
 export const MAX_RETRIES = 25;
 /** 3.11+: milliseconds after which a checked walk is taken unconfirmed. */
 export const SURE_MS = 0.2;
-/** Milliseconds of retries before a stack may be given up as `:INVALID:`. */
-export const RETRY_MS = 1;
+/**
+ * Milliseconds of retries before a stack may be given up as `:INVALID:`.
+ * With 1 ms, on a two-CPU machine, 3.6's main thread recursing 300 deep
+ * was given up in 0.04–0.24 % of its samples (stress test); 4 ms brings it
+ * to about 0.004 %. Only a stack that keeps changing pays for it.
+ */
+export const RETRY_MS = 4;
 
 /**
  * The first address above x86-64's and arm64's 47-bit user space: no frame

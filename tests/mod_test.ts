@@ -135,6 +135,7 @@ Deno.test("record({ output }) writes the file austin writes, text and MOJO", asy
 Deno.test("record({ writer }) hands every sample to the writer and stops on abort", async () => {
   const controller = new AbortController();
   const seen: string[] = [];
+  let calls = 0;
   let pid = 0;
   let headers = 0;
   let footer: Metadata = [];
@@ -147,9 +148,13 @@ Deno.test("record({ writer }) hands every sample to the writer and stops on abor
       footer: (meta) => footer = meta,
       sample(p: number, stack: ThreadStack) {
         pid = p;
+        calls++;
         // The stack is reused, innermost first: what is kept is copied out.
-        if (stack.depth > 0 && stack.codes[stack.depth - 1].scope === "<module>") {
-          seen.push(stack.codes[stack.depth - 1].filename);
+        // Samples taken while the interpreter still starts up (site and
+        // importlib at the bottom) are handed over too but not counted here.
+        const outer = stack.depth > 0 ? stack.codes[stack.depth - 1] : null;
+        if (outer?.scope === "<module>" && outer.filename.endsWith("nested.py")) {
+          seen.push(outer.filename);
         }
         if (seen.length === 50) controller.abort();
       },
@@ -160,7 +165,7 @@ Deno.test("record({ writer }) hands every sample to the writer and stops on abor
   assert.equal(done.exposed, false);
   assert.ok(done.samples >= 50, `${done.samples} samples`);
   assert.ok(seen.length >= 50 && seen.length < 60, `${seen.length} stacks`);
-  assert.ok(seen.every((f) => f.endsWith("nested.py")), seen[0]);
+  assert.equal(calls, done.samples);
   // The launched child was ended and reaped before record() resolved.
   assert.throws(() => Deno.statSync(`/proc/${pid}`), Deno.errors.NotFound);
 });

@@ -10,7 +10,7 @@ import type { Layout } from "./layout.ts";
 import { lineAt } from "./line_number.ts";
 import { locationTableLocationOrReached } from "./line_table.ts";
 import { type Code, type Location, MAX_FRAMES } from "../sample.ts";
-import { MAX_STRING_LENGTH, readBytesObject, readString } from "./strings.ts";
+import { isWholeName, MAX_STRING_LENGTH, readBytesObject, readString } from "./strings.ts";
 import { u64 } from "../bytes.ts";
 
 /** Line tables larger than this are treated as corrupt. */
@@ -355,9 +355,8 @@ export class CodeCache {
     const s = this.layout.strings;
     const filename = readString(this.memory, this.#buffer, filenameAt, s);
     const scope = readString(this.memory, this.#buffer, nameAt, s);
-    // No real name holds a NUL or is empty: such a one was read while being written.
     if (filename === null || scope === null) return null;
-    if (filename.includes("\0") || scope.includes("\0") || scope === "") return null;
+    if (!isWholeName(scope) || (filename !== "" && !isWholeName(filename))) return null;
     const table = readBytesObject(
       this.memory,
       this.#buffer,

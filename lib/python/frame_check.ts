@@ -10,7 +10,10 @@
  * Frames that read the same again after the walk were so in between, and
  * so was the stack they make. The C frame that gave the top frame (3.11,
  * 3.12) must still be the thread's: one that returned meanwhile leaves a
- * stale pointer behind.
+ * stale pointer behind. And the thread state's thread id must be the one
+ * the sample will carry: a thread state is created by one thread for
+ * another, holds its creator's id (or none) until its own thread starts and
+ * sets it, and only then gets frames; a freed one is soon another thread's.
  *
  * @module
  */
@@ -39,6 +42,10 @@ export class FrameCheck {
   readonly #objects: boolean;
   /** 3.11, 3.12: the thread's C frame pointer is checked first. */
   readonly #cframes: boolean;
+  /** Where a thread state keeps the id that the sample carries. */
+  readonly #idField: number;
+  /** Bytes read before the frames: the C frame pointer (3.11, 3.12), the thread id. */
+  readonly #header: number;
   /** Bytes of a frame that the check reads. */
   readonly #size: number;
   readonly #rider: Rider = {
@@ -63,7 +70,11 @@ export class FrameCheck {
   #walked: WalkedFrames | null = null;
   #ts = 0;
   #cframe = 0;
+  #id = 0;
   #planned = 0;
+  /** After a failed check: whether the thread id had changed, and what it was then. */
+  idChanged = false;
+  seenId = 0;
 
   /** A check of walks in `memory`, laid out as `layout` says. */
   constructor(memory: RemoteMemory, layout: Layout) {
@@ -71,20 +82,25 @@ export class FrameCheck {
     this.#layout = layout;
     this.#objects = layout.frames === "frame-objects";
     this.#cframes = layout.frames === "cframe";
+    const thread = layout.thread;
+    this.#idField = thread.nativeThreadId >= 0 ? thread.nativeThreadId : thread.threadId;
+    this.#header = this.#cframes ? 16 : 8;
     this.#size = this.#objects ? layout.frameObject.size : layout.interpreterFrame.size;
     this.#buffer = memory.buffer(CHECK_BYTES);
   }
 
   /**
    * Plans the check of `walked` (of thread state `ts`, whose C frame was
-   * `cframe`): the spans to read with the code objects, or null when the
-   * walk visited no frame.
+   * `cframe` and whose thread id field held `id`): the spans to read with
+   * the code objects, or null when the walk visited no frame.
    */
-  begin(walked: WalkedFrames, ts: number, cframe: number): Rider | null {
+  begin(walked: WalkedFrames, ts: number, cframe: number, id: number): Rider | null {
+    this.idChanged = false;
     if (walked.count === 0) return null;
     this.#walked = walked;
     this.#ts = ts;
     this.#cframe = cframe;
+    this.#id = id;
     this.#planned = this.#plan(0);
     return this.#rider;
   }
@@ -111,8 +127,8 @@ export class FrameCheck {
 
   /**
    * Plans spans that read walked frames from `from` on again (with, first,
-   * the C frame), as many as one system call takes. Returns the index after
-   * the last frame planned.
+   * the C frame and the thread id), as many as one system call takes.
+   * Returns the index after the last frame planned.
    */
   #plan(from: number): number {
     const rider = this.#rider;
@@ -124,10 +140,14 @@ export class FrameCheck {
     const lengths = rider.lengths;
     let spans = 0;
     let bytes = 0;
-    if (from === 0 && this.#cframes) {
-      addresses[spans] = this.#ts + this.#layout.thread.cframe;
+    if (from === 0) {
+      if (this.#cframes) {
+        addresses[spans] = this.#ts + this.#layout.thread.cframe;
+        lengths[spans++] = 8;
+      }
+      addresses[spans] = this.#ts + this.#idField;
       lengths[spans++] = 8;
-      bytes = 8;
+      bytes = this.#header;
     }
     if (from === 0 && this.#planMerged(spans, bytes)) return n;
     // Too many places: one span per frame, in as many calls as it takes.
@@ -206,14 +226,22 @@ export class FrameCheck {
 
   /**
    * The check planned by `#plan(from)`, on its bytes read at `base` in
-   * `view`: true if walked frames `from` to `to` (and the C frame) hold what
-   * the walk took from them.
+   * `view`: true if walked frames `from` to `to` (and the C frame and the
+   * thread id) hold what the walk took from them.
    */
   #verify(view: DataView, base: number, from: number, to: number): boolean {
-    const cframe = from === 0 && this.#cframes;
-    if (cframe && u64(view, base) !== this.#cframe) return false;
+    const header = from === 0 ? this.#header : 0;
+    if (header > 0) {
+      if (this.#cframes && u64(view, base) !== this.#cframe) return false;
+      const id = u64(view, base + header - 8);
+      if (id !== this.#id) {
+        this.idChanged = true;
+        this.seenId = id;
+        return false;
+      }
+    }
     const size = this.#size;
-    const skip = cframe ? 8 : 0;
+    const skip = header;
     for (let i = from; i < to; i++) {
       const offset = this.#merged ? base + this.#frameOffsets[i] : base + skip + (i - from) * size;
       if (!this.#holds(view, offset, i)) return false;

@@ -86,6 +86,7 @@ export class InterpreterFrameWalk {
       const raw = u64(view, at + o.code);
       const instruction = u64(view, at + o.instrPtr);
       walked.set(frames - 1, frame, previous, raw, instruction);
+      walked.recorded[frames - 1] = out.walked;
       if (owner < o.shimOwnerMin) {
         const code = o.taggedCode ? raw - raw % 4 : raw;
         const index = (instruction - (code + codeAdaptive)) / 2;

@@ -101,6 +101,21 @@ export function readString(
   return decodeKind(kind, buffer.bytes, length);
 }
 
+/**
+ * True if `name` can be a code object's file name or (qualified) name as
+ * Python made it: not empty and without control characters. A string read
+ * while it was being written holds what its memory held before (seen: a
+ * name starting with a newline, which broke the sample's line in two).
+ */
+export function isWholeName(name: string): boolean {
+  if (name === "") return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return false; // C0 controls and DEL
+  }
+  return true;
+}
+
 /** Reads the bytes object at `address` (e.g. a line table) into a new array. */
 export function readBytesObject(
   memory: RemoteMemory,

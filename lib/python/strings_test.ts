@@ -13,6 +13,7 @@ import {
   decodeLatin1,
   decodeUcs2,
   decodeUcs4,
+  isWholeName,
   MAX_STRING_LENGTH,
   readBytesObject,
   readString,
@@ -244,4 +245,16 @@ Deno.test("readBytesObject rejects lengths above the limit or the buffer", () =>
   assert.equal(readBytesObject(memory, memory.buffer(24), 0x2000, 32, 1 << 20), null);
   assert.equal(readBytesObject(memory, memory.buffer(24), 0x1000, 32, 1 << 20)?.length, 20);
   assert.equal(readBytesObject(memory, big, 0, 32, 1 << 20), null);
+});
+
+Deno.test("isWholeName: names as Python makes them, not ones read while being written", () => {
+  for (
+    const name of ["main", "Node.__init__", "<module>", "f.<locals>.<lambda>", "名前_𠀀", "a b"]
+  ) {
+    assert.equal(isWholeName(name), true, name);
+  }
+  // A newline in a name read mid-write once broke a sample's line in two.
+  for (const name of ["", "\nmain", "ma\0in", "x\ry", "\t", "\x7f"]) {
+    assert.equal(isWholeName(name), false, JSON.stringify(name));
+  }
 });

@@ -31,6 +31,16 @@ export class ThreadSample extends Stack {
   /** Number of walked frames in `walkedAddresses` / `walkedPositions`. */
   walked = 0;
 
+  /** Drops the `count` innermost frames of the resolved stack. */
+  dropInnermost(count: number): void {
+    const depth = this.depth - count;
+    for (let i = 0; i < depth; i++) this.codes[i] = this.codes[i + count];
+    this.lines.copyWithin(0, count, this.depth);
+    this.codeAddresses.copyWithin(0, count, this.depth);
+    this.positions.copyWithin(0, count, this.depth);
+    this.depth = depth;
+  }
+
   /** Records a walked frame; returns false when the stack is full. */
   add(code: number, position: number): boolean {
     if (this.walked >= MAX_FRAMES) return false;
@@ -51,6 +61,12 @@ export class WalkedFrames {
   readonly backs = new Float64Array(MAX_FRAMES + 1);
   readonly codes = new Float64Array(MAX_FRAMES + 1);
   readonly instructions = new Float64Array(MAX_FRAMES + 1);
+  /**
+   * 3.11+: how many frames the walk had recorded (`ThreadSample.walked`)
+   * when it came to each visited frame: where that frame's part of the
+   * sample starts.
+   */
+  readonly recorded = new Int32Array(MAX_FRAMES + 1);
   /** How many frames were visited. */
   count = 0;
 
@@ -61,6 +77,13 @@ export class WalkedFrames {
     this.codes[i] = code;
     this.instructions[i] = instruction;
     this.count = i + 1;
+  }
+
+  /** The index of visited frame `frame`, or -1. */
+  indexOf(frame: number): number {
+    const frames = this.frames;
+    for (let i = 0; i < this.count; i++) if (frames[i] === frame) return i;
+    return -1;
   }
 
   /** The outermost frame visited, or 0. */

@@ -23,6 +23,7 @@ import { PASS_OVER, PassReader, THREAD_UNREADABLE } from "./pass_reader.ts";
 import { Remote } from "./remote.ts";
 import { DONE, type ThreadSample, TORN, WalkedFrames } from "./thread_sample.ts";
 import { u64 } from "../bytes.ts";
+import { MAX_FRAMES } from "../sample.ts";
 
 /** Walks one process's Python stacks. */
 export class StackWalker {
@@ -30,6 +31,9 @@ export class StackWalker {
   readonly #layout: Layout;
   readonly #codes: CodeCache;
   readonly #tidOffset: number;
+  /** Where a thread state keeps its thread's id: `native_thread_id`, or `thread_id` (a `pthread_t`). */
+  readonly #idField: number;
+  readonly #nativeId: boolean;
   readonly #pass: PassReader;
   /** The walk of the layout's era (the other is null). */
   readonly #objects: FrameObjectWalk | null;
@@ -37,6 +41,8 @@ export class StackWalker {
   readonly #walked = new WalkedFrames();
   readonly #check: FrameCheck;
   readonly #bottoms = new BottomFrames();
+  /** For each walked frame (and one past the last), the resolved frames before it. */
+  readonly #depthAt = new Int32Array(MAX_FRAMES + 1);
   /** 3.11, 3.12: the C frame that the last `#currentFrame` went through. */
   #readCframe = 0;
 
@@ -47,6 +53,8 @@ export class StackWalker {
     this.#layout = layout;
     this.#codes = codes;
     this.#tidOffset = runtime.pthreadTidOffset;
+    this.#nativeId = layout.thread.nativeThreadId >= 0;
+    this.#idField = this.#nativeId ? layout.thread.nativeThreadId : layout.thread.threadId;
     this.#pass = new PassReader(memory, runtime);
     const objects = layout.frames === "frame-objects";
     this.#objects = objects ? new FrameObjectWalk(memory, layout.frameObject) : null;
@@ -80,13 +88,11 @@ export class StackWalker {
     return true;
   }
 
-  /** The id of the thread whose state the pass just read. */
-  #threadId(view: DataView, base: number): number {
-    const o = this.#layout.thread;
-    if (o.nativeThreadId >= 0) return view.getUint32(base + o.nativeThreadId, true);
-    const pthread = u64(view, base + o.threadId);
-    if (pthread === 0) return 0;
-    return Math.max(this.#remote.u32(pthread + this.#tidOffset), 0) | 0;
+  /** The thread id that a thread state's id field holding `raw` stands for. */
+  #threadId(raw: number): number {
+    if (this.#nativeId) return raw % 2 ** 32;
+    if (raw === 0) return 0;
+    return Math.max(this.#remote.u32(raw + this.#tidOffset), 0) | 0;
   }
 
   /** Walks the thread state the pass just read into `out`, as often as it takes. */
@@ -97,7 +103,8 @@ export class StackWalker {
     const ts = pass.threadState;
     const view = pass.view;
     const base = pass.base;
-    out.threadId = this.#threadId(view, base);
+    let rawId = u64(view, base + this.#idField);
+    out.threadId = this.#threadId(rawId);
     const cframe = era === "cframe" ? u64(view, base + o.cframe) : 0;
     let frame = era === "frame-objects"
       ? u64(view, base + o.frame)
@@ -132,8 +139,15 @@ export class StackWalker {
       }
       let watched = -1;
       if (walk === DONE) {
-        walk = this.#resolve(out, watch, ts, walkCframe);
+        walk = this.#resolve(out, watch, ts, walkCframe, rawId);
         watched = this.#codes.watched;
+        if (this.#check.idChanged) {
+          // The thread state now holds another thread's id (its thread has
+          // just started, or the state was freed and is another thread's):
+          // the walk is tried again for the thread it now belongs to.
+          rawId = this.#check.seenId;
+          out.threadId = this.#threadId(rawId);
+        }
       }
       // A walk is sure if the thread's top frame is still the one it started
       // from. If the top changed, frames read after the change may belong
@@ -150,6 +164,18 @@ export class StackWalker {
       if (walk !== TORN && top === frame) {
         sure = true;
         break;
+      }
+      // 3.11+: the stack only shrank. The thread's top frame, read after
+      // the walk and before its frames were read again, is one of them:
+      // from it down they were the thread's stack then.
+      if (walk !== TORN && frames !== null && top > 0 && !out.invalid) {
+        const k = walked.indexOf(top);
+        if (k > 0) {
+          out.dropInnermost(this.#depthAt[walked.recorded[k]]);
+          frame = top;
+          sure = true;
+          break;
+        }
       }
       // Still calling: taken only if the walk ends at this thread's bottom
       // frame. A frame freed by one thread is soon another thread's: a walk
@@ -213,13 +239,13 @@ export class StackWalker {
    * up to 3.10, if the outermost frame belongs to a generator (its back
    * link was cleared when it yielded).
    */
-  #resolve(out: ThreadSample, watch: number, ts: number, cframe: number): number {
+  #resolve(out: ThreadSample, watch: number, ts: number, cframe: number, id: number): number {
     const n = out.walked;
     const resolved = out.resolved;
     // The check that the walked frames did not change rides in the read of
     // the code objects; a deep stack of scattered frame objects may need
     // more reads of its own.
-    const riding = this.#check.begin(this.#walked, ts, cframe);
+    const riding = this.#check.begin(this.#walked, ts, cframe, id);
     if (
       (n > 0 || watch > 0 || riding !== null) &&
       !this.#codes.resolveMany(out.walkedAddresses, n, resolved, watch, riding)
@@ -229,7 +255,9 @@ export class StackWalker {
     if (riding !== null && !this.#check.finish(this.#codes.riderView)) return TORN;
     if (n > 0 && !out.invalid && (resolved[n - 1] as CodeInfo).generator) return TORN;
     let depth = 0;
+    const depthAt = this.#depthAt;
     for (let i = 0; i < n; i++) {
+      depthAt[i] = depth;
       const code = resolved[i] as CodeInfo;
       resolved[i] = null;
       if (code.shim) continue;
@@ -246,6 +274,7 @@ export class StackWalker {
       out.positions[depth] = position;
       depth++;
     }
+    depthAt[n] = depth;
     out.depth = depth;
     return DONE;
   }

@@ -44,8 +44,15 @@ export class FrameCheck {
   readonly #cframes: boolean;
   /** Where a thread state keeps the id that the sample carries. */
   readonly #idField: number;
-  /** Bytes read before the frames: the C frame pointer (3.11, 3.12), the thread id. */
+  /**
+   * Bytes read before the frames, in one span of the thread state from
+   * `#headerStart`: the thread id and (3.11, 3.12) the C frame pointer,
+   * each at its offset from there (one span costs less than two).
+   */
   readonly #header: number;
+  readonly #headerStart: number;
+  readonly #cframeAt: number;
+  readonly #idAt: number;
   /** Bytes of a frame that the check reads. */
   readonly #size: number;
   readonly #rider: Rider = {
@@ -84,7 +91,12 @@ export class FrameCheck {
     this.#cframes = layout.frames === "cframe";
     const thread = layout.thread;
     this.#idField = thread.nativeThreadId >= 0 ? thread.nativeThreadId : thread.threadId;
-    this.#header = this.#cframes ? 16 : 8;
+    const first = this.#cframes ? Math.min(thread.cframe, this.#idField) : this.#idField;
+    const last = this.#cframes ? Math.max(thread.cframe, this.#idField) : this.#idField;
+    this.#headerStart = first;
+    this.#header = last + 8 - first;
+    this.#cframeAt = thread.cframe - first;
+    this.#idAt = this.#idField - first;
     this.#size = this.#objects ? layout.frameObject.size : layout.interpreterFrame.size;
     this.#buffer = memory.buffer(CHECK_BYTES);
   }
@@ -141,12 +153,8 @@ export class FrameCheck {
     let spans = 0;
     let bytes = 0;
     if (from === 0) {
-      if (this.#cframes) {
-        addresses[spans] = this.#ts + this.#layout.thread.cframe;
-        lengths[spans++] = 8;
-      }
-      addresses[spans] = this.#ts + this.#idField;
-      lengths[spans++] = 8;
+      addresses[spans] = this.#ts + this.#headerStart;
+      lengths[spans++] = this.#header;
       bytes = this.#header;
     }
     if (from === 0 && this.#planMerged(spans, bytes)) return n;
@@ -232,8 +240,8 @@ export class FrameCheck {
   #verify(view: DataView, base: number, from: number, to: number): boolean {
     const header = from === 0 ? this.#header : 0;
     if (header > 0) {
-      if (this.#cframes && u64(view, base) !== this.#cframe) return false;
-      const id = u64(view, base + header - 8);
+      if (this.#cframes && u64(view, base + this.#cframeAt) !== this.#cframe) return false;
+      const id = u64(view, base + this.#idAt);
       if (id !== this.#id) {
         this.idChanged = true;
         this.seenId = id;

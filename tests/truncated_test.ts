@@ -68,6 +68,20 @@ interface Cut {
   kept: string;
 }
 
+/**
+ * How a truncation report names the events whose type is not its own name
+ * (a cut at byte 200000 falls in whichever event is there).
+ */
+const EVENT_WORDS: Partial<Record<MojoEvent["type"], string>> = {
+  "frame-ref": "frame reference",
+  "string-ref": "string reference",
+  invalid: "invalid frame",
+  kernel: "kernel frame",
+  gc: "GC",
+  time: "time metric",
+  memory: "memory metric",
+};
+
 /** `kept the N samples before it`, as the report words it. */
 function keptWords(samples: number): string {
   return samples === 0 ? "no samples" : samples === 1 ? "the 1 sample" : `the ${samples} samples`;
@@ -160,7 +174,7 @@ Deno.test("truncated MOJO recordings: cut mid-varint, mid-string, mid-event, mid
       });
       const kept = lines.slice(0, samples + metadata).map((l) => `${l}\n`).join("");
       if (cutEvent !== undefined) {
-        const name = cutEvent.type === "frame-ref" ? "frame reference" : cutEvent.type;
+        const name = EVENT_WORDS[cutEvent.type] ?? cutEvent.type;
         return {
           what,
           at,

@@ -3,10 +3,11 @@
  * tests/targets/stress.py (deep recursion that grows and shrinks fast,
  * threads started and joined hundreds of times a second, a constantly running
  * cyclic collector, nested generators) at `-i 0` on every installed version,
- * and must not crash, hang or lose its footer, with `:INVALID:` samples under
- * 0.1 %. The main thread's stacks are checked against the calls stress.py
- * can make: a walk that mixed two stacks (frames read while their memory
- * was reused) shows as an impossible stack: under 0.05 % (see below).
+ * and must not crash, hang or lose its footer, with at most 0.01 % of
+ * `:INVALID:` samples. The main thread's stacks are checked against the
+ * calls stress.py can make: a walk that mixed two stacks (frames read while
+ * their memory was reused) shows as an impossible stack, and there must be
+ * none.
  *
  * The issue asks for 20 s per version; CI runs 3 s per version (the default).
  * The full check:
@@ -26,8 +27,8 @@ if (!(SECONDS > 0)) throw new Error(`bad AUSTIN_STRESS_SECONDS: ${SECONDS}`);
 
 /** "No hang": austin must be done this long after it started. */
 const WATCHDOG_MS = (SECONDS + 15) * 1000;
-/** The largest accepted share of `:INVALID:` samples. */
-const MAX_INVALID_SHARE = 0.001;
+/** The largest accepted share of `:INVALID:` samples: 0.01 %. */
+const MAX_INVALID_SHARE = 0.0001;
 
 const TARGET = `${TARGETS}stress.py`;
 /** The deepest stack stress.py makes (300 recursive calls and a few more). */
@@ -40,9 +41,6 @@ const PID_MAX = (() => {
     return 4194304; // the kernel's limit
   }
 })();
-
-/** The largest accepted share of impossible stacks among the main thread's whole ones. */
-const MAX_IMPOSSIBLE_SHARE = 0.0005;
 
 /** `<file>:<scope>:<line>`, file and scope not empty, line an integer ≥ 0. */
 const FRAME = /^[^;]+:[^:;]+:\d+$/;
@@ -345,16 +343,17 @@ for (const py of interpreters("stress")) {
       if (real.length < 10) problems.push(`only ${real.length} distinct threads`);
       if (bogus.length > 0) problems.push(`thread ids above pid_max ${PID_MAX}: ${bogus}`);
       // Torn reads of a stack that changes while it is read: rare.
-      if (share >= MAX_INVALID_SHARE) {
+      if (share > MAX_INVALID_SHARE) {
         problems.push(`${(100 * share).toFixed(3)} % :INVALID: samples`);
       }
       // Stacks mixed from two moments: a stack either existed or is :INVALID:.
-      // 20 s runs on every version found none on most and about 0.001 % (one
-      // stack) on 3.7, 3.11, 3.12 and 3.13: below MAX_IMPOSSIBLE_SHARE, and
-      // zero is the aim.
       if (scan.mainSamples < 100) problems.push(`only ${scan.mainSamples} main-thread stacks`);
-      if (impossibleShare >= MAX_IMPOSSIBLE_SHARE) {
-        problems.push(`${(100 * impossibleShare).toFixed(3)} % impossible main-thread stacks`);
+      if (scan.impossible > 0) {
+        problems.push(
+          `${scan.impossible} impossible main-thread stacks (${
+            (100 * impossibleShare).toFixed(3)
+          } %)`,
+        );
       }
       assert.deepEqual(problems, []);
       keep = false;

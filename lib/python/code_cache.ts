@@ -51,6 +51,8 @@ export class CodeInfo implements Code {
     readonly key: readonly [number, number, number] = [0, 0, 0],
     /** Code units of the bytecode (3.11+, `ob_size`); Infinity where not known. */
     readonly units = Infinity,
+    /** Bytes a frame of this code takes on the data stack (3.11+, `co_framesize`), or 0. */
+    readonly frameBytes = 0,
   ) {}
 
   /** The address of the file name object. */
@@ -374,6 +376,9 @@ export class CodeCache {
       ? u64(view, base + this.layout.object.size)
       : Infinity;
     const key = [filenameAt, nameAt, tableAt] as const;
+    let words = o.frameSpecials;
+    for (const at of o.frameWords) words += view.getInt32(base + at, true);
+    const frameBytes = words * 8;
     return new CodeInfo(
       filename,
       scope,
@@ -384,6 +389,7 @@ export class CodeCache {
       generator,
       key,
       units,
+      frameBytes,
     );
   }
 }

@@ -53,7 +53,7 @@
  * @module
  */
 
-import { type Layout, spanOf, UNICODE_STATE_BITS } from "./layout.ts";
+import { frameWords, type Layout, spanOf, UNICODE_STATE_BITS } from "./layout.ts";
 import { fromHex, type PythonVersion } from "./version.ts";
 import { u64 } from "../bytes.ts";
 
@@ -499,9 +499,19 @@ export function layoutFromDebugOffsets(bytes: Uint8Array): Layout {
     // `co_tlbc[tlbc_index]`).
     codeAdaptive: get("code_object.co_code_adaptive"),
     flags: -1,
+    // Not in the debug offsets: [H313], [H314] `cpython/code.h` put
+    // `co_nlocalsplus` and then `co_framesize` right after `co_firstlineno`.
+    ...frameWords(version, get("code_object.firstlineno")),
     size: 0,
   };
-  code.size = spanOf([code.filename, code.name, code.qualname, code.firstLineNo, code.lineTable]);
+  code.size = spanOf([
+    code.filename,
+    code.name,
+    code.qualname,
+    code.firstLineNo,
+    code.lineTable,
+    code.firstLineNo + 8,
+  ]);
   // The string state bits themselves (interned 0-1, kind 2-4, compact 5,
   // ascii 6) are UNICODE_STATE_BITS (layout.ts); [H313] and [H314] `cpython/unicodeobject.h`
   // both declare `interned:2, kind:3, compact:1, ascii:1,

@@ -12,6 +12,7 @@
 
 import type { ReadBuffer, RemoteMemory } from "../process.ts";
 import type { InterpreterFrameOffsets } from "./layout.ts";
+import { threadBottom } from "./data_stack.ts";
 import { readAround, type ReadRange } from "./remote.ts";
 import { DONE, type ThreadSample, TORN, type WalkedFrames } from "./thread_sample.ts";
 import { MAX_FRAMES } from "../sample.ts";
@@ -87,6 +88,7 @@ export class InterpreterFrameWalk {
       const instruction = u64(view, at + o.instrPtr);
       walked.set(frames - 1, frame, previous, raw, instruction);
       walked.recorded[frames - 1] = out.walked;
+      walked.owners[frames - 1] = owner;
       if (owner < o.shimOwnerMin) {
         const code = o.taggedCode ? raw - raw % 4 : raw;
         const index = (instruction - (code + codeAdaptive)) / 2;
@@ -101,7 +103,8 @@ export class InterpreterFrameWalk {
         // (owned by the C stack). A stack ending elsewhere was cut short
         // by a frame being rewritten.
         if (owner === OWNED_BY_GENERATOR) return TORN;
-        return o.shimOwnerMin < 256 && owner < o.shimOwnerMin ? TORN : DONE;
+        if (o.shimOwnerMin >= 256) return threadBottom(frame, owner) ? DONE : TORN;
+        return owner < o.shimOwnerMin ? TORN : DONE;
       }
       frame = previous;
     }

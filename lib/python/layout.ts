@@ -106,6 +106,16 @@ export interface CodeOffsets {
   codeAdaptive: number;
   /** `co_flags` (up to 3.10, to tell generator frames), or -1. */
   flags: number;
+  /**
+   * 3.11+: the words a frame of this code takes on its thread's data stack
+   * are the sum of the ints at these offsets and `frameSpecials`. From 3.12
+   * that is `co_framesize`, the second int after `co_firstlineno`; 3.11 has
+   * no such field and adds `co_stacksize`, `co_nlocalsplus` (the ints
+   * before and after `co_firstlineno`) and `FRAME_SPECIALS_SIZE`. Empty
+   * before 3.11.
+   */
+  frameWords: readonly number[];
+  frameSpecials: number;
   /** Bytes to read to cover every field above. */
   size: number;
 }
@@ -181,4 +191,23 @@ export const UNICODE_STATE_BITS = Object.freeze({ kindShift: 2, compactBit: 5, a
 /** The largest of a set of offsets plus the width of the widest field. */
 export function spanOf(offsets: readonly number[]): number {
   return Math.max(...offsets) + 8;
+}
+
+/**
+ * `CodeOffsets.frameWords` and `frameSpecials` from `co_firstlineno`'s
+ * offset: 3.12+ `co_framesize`; 3.11 `co_stacksize` + `co_nlocalsplus` +
+ * `FRAME_SPECIALS_SIZE`, which is 9 (`(sizeof(_PyInterpreterFrame) - 1) /
+ * sizeof(PyObject *)`, an 80-byte frame).
+ */
+export function frameWords(
+  version: PythonVersion,
+  firstLineNo: number,
+): { frameWords: readonly number[]; frameSpecials: number } {
+  if (version.major < 3 || (version.major === 3 && version.minor < 11)) {
+    return { frameWords: [], frameSpecials: 0 };
+  }
+  if (version.major === 3 && version.minor === 11) {
+    return { frameWords: [firstLineNo - 4, firstLineNo + 4], frameSpecials: 9 };
+  }
+  return { frameWords: [firstLineNo + 8], frameSpecials: 0 };
 }

@@ -8,6 +8,7 @@
  */
 
 import {
+  frameWords,
   type Layout,
   type LineFormat,
   OBJECT_OFFSETS,
@@ -195,7 +196,8 @@ function build(version: PythonVersion, c: Column): Layout {
       lineTable,
       codeAdaptive,
       flags: c.flags ?? NONE,
-      size: spanOf([filename, name, qualname, firstLineNo, lineTable]),
+      ...frameWords(version, firstLineNo),
+      size: spanOf([filename, name, qualname, firstLineNo, lineTable, firstLineNo + 8]),
     },
     object: { ...OBJECT_OFFSETS },
     strings: {

@@ -61,6 +61,8 @@ export class WalkedFrames {
   readonly backs = new Float64Array(MAX_FRAMES + 1);
   readonly codes = new Float64Array(MAX_FRAMES + 1);
   readonly instructions = new Float64Array(MAX_FRAMES + 1);
+  /** 3.11+: each visited frame's `owner` (its thread's data stack, a generator, the C stack...). */
+  readonly owners = new Uint8Array(MAX_FRAMES + 1);
   /**
    * 3.11+: how many frames the walk had recorded (`ThreadSample.walked`)
    * when it came to each visited frame: where that frame's part of the

@@ -22,6 +22,7 @@ import type { Layout } from "./layout.ts";
 import { PASS_OVER, PassReader, THREAD_UNREADABLE } from "./pass_reader.ts";
 import { Remote } from "./remote.ts";
 import { DONE, type ThreadSample, TORN, WalkedFrames } from "./thread_sample.ts";
+import { stacked } from "./data_stack.ts";
 import { u64 } from "../bytes.ts";
 import { MAX_FRAMES } from "../sample.ts";
 
@@ -254,6 +255,9 @@ export class StackWalker {
     }
     if (riding !== null && !this.#check.finish(this.#codes.riderView)) return TORN;
     if (n > 0 && !out.invalid && (resolved[n - 1] as CodeInfo).generator) return TORN;
+    // 3.11+: a walk down frames that were never one stack (its top frames
+    // were popped and their callers' places taken) is torn too.
+    if (this.#frames !== null && !out.invalid && !stacked(this.#walked, resolved, n)) return TORN;
     let depth = 0;
     const depthAt = this.#depthAt;
     for (let i = 0; i < n; i++) {

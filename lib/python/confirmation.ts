@@ -8,7 +8,8 @@
  * the walk's first frame is still called from its second and the walk ends
  * at the thread's own bottom frame (see {@link BottomFrames.own}). From
  * 3.11, after {@link SURE_MS} (or MAX_RETRIES walks) a walk whose every
- * frame checked out is taken unconfirmed: its stack changes faster than it
+ * frame checked out, and that sits on the data stack as one stack would
+ * (`data_stack.ts`), is taken unconfirmed: its stack changes faster than it
  * can be read. Even such a stack stands still now and then (its thread
  * waits for the GIL, or runs C code).
  *

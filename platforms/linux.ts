@@ -5,6 +5,8 @@
  * @module
  */
 
+import { spawnChild } from "./child.ts";
+import { NoMemory } from "./no_memory.ts";
 import {
   CLOCK_MONOTONIC,
   errno,
@@ -17,22 +19,13 @@ import type {
   ChildProcess,
   Clock,
   DatagramSocket,
-  ExitStatus,
   MemoryMap,
   Platform,
   ProcessState,
   RemoteMemory,
 } from "./platform.ts";
 import { isOsError } from "./platform.ts";
-import {
-  IovecBuffer,
-  NoMemory,
-  ONE,
-  possiblePid,
-  putU64,
-  TWO_32,
-  VmReadvMemory,
-} from "./linux_memory.ts";
+import { IovecBuffer, ONE, possiblePid, putU64, TWO_32, VmReadvMemory } from "./linux_memory.ts";
 import { connectUnixDatagram } from "./unix_datagram.ts";
 
 /** `AT_NULL`: the end of the auxiliary vector. */
@@ -90,39 +83,6 @@ const SIGNAL_NUMBERS: Record<string, number> = {
   SIGALRM: 14,
   SIGTERM: 15,
 };
-
-class LinuxChild implements ChildProcess {
-  readonly pid: number;
-  readonly status: Promise<ExitStatus>;
-  #done = false;
-  #process: Deno.ChildProcess;
-
-  constructor(process: Deno.ChildProcess) {
-    this.#process = process;
-    this.pid = process.pid;
-    this.status = process.status.then((s) => {
-      this.#done = true;
-      if (s.signal !== null) {
-        return { code: null, signal: SIGNAL_NUMBERS[s.signal] ?? s.code - 128 };
-      }
-      return { code: s.code, signal: null };
-    });
-  }
-
-  exited(): boolean {
-    return this.#done || linuxProcessState(this.pid) !== "alive";
-  }
-
-  kill(signal: Deno.Signal): void {
-    if (this.#done) return;
-    try {
-      this.#process.kill(signal);
-    } catch (e) {
-      // Already gone: Deno throws a TypeError for a child it has reaped, an OS error otherwise.
-      if (!(e instanceof TypeError) && !isOsError(e)) throw e;
-    }
-  }
-}
 
 function linuxProcessState(pid: number): ProcessState {
   if (!possiblePid(pid)) return "missing";
@@ -223,7 +183,9 @@ export class LinuxPlatform implements Platform {
   readonly clock: Clock = new LinuxClock();
 
   openMemory(pid: number): RemoteMemory {
-    return possiblePid(pid) ? new VmReadvMemory(pid) : new NoMemory(pid);
+    return possiblePid(pid)
+      ? new VmReadvMemory(pid)
+      : new NoMemory(pid, (size) => new IovecBuffer(size));
   }
 
   processState(pid: number): ProcessState {
@@ -357,13 +319,7 @@ export class LinuxPlatform implements Platform {
   }
 
   spawn(command: string, args: string[], stdoutToNull: boolean): ChildProcess {
-    const process = new Deno.Command(command, {
-      args,
-      stdin: "inherit",
-      stdout: stdoutToNull ? "null" : "inherit",
-      stderr: "inherit",
-    }).spawn();
-    return new LinuxChild(process);
+    return spawnChild(command, args, stdoutToNull, SIGNAL_NUMBERS, linuxProcessState);
   }
 
   isTerminal(fd: number): boolean {

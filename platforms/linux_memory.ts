@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errno, ESRCH, libc } from "../ffi/libc.ts";
+import { errno, libc } from "../ffi/libc.ts";
 import type { ReadBuffer, RemoteMemory } from "./platform.ts";
 import { isOsError } from "./platform.ts";
 
@@ -73,23 +73,6 @@ export function possiblePid(pid: number): boolean {
     pidMax = Math.min(max, PID_T_MAX);
   }
   return Number.isInteger(pid) && pid > 0 && pid <= pidMax;
-}
-
-/** The memory of a process that cannot exist: every read fails with ESRCH. */
-export class NoMemory implements RemoteMemory {
-  constructor(readonly pid: number) {}
-  buffer(size: number): ReadBuffer {
-    return new IovecBuffer(size);
-  }
-  read(): number {
-    return -ESRCH;
-  }
-  readMany(): number {
-    return -ESRCH;
-  }
-  readSpans(): number {
-    return -ESRCH;
-  }
 }
 
 /** Remote memory of one process through `process_vm_readv`. */

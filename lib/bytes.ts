@@ -12,3 +12,9 @@ export const TWO_32 = 4294967296;
 export function u64(view: DataView, at: number): number {
   return view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32;
 }
+
+/** Writes a non-negative integer below 2^53 as an unsigned 64-bit little-endian integer at `at`. */
+export function setU64(view: DataView, at: number, value: number): void {
+  view.setUint32(at, value >>> 0, true);
+  view.setUint32(at + 4, Math.floor(value / TWO_32), true);
+}

@@ -11,6 +11,7 @@
  */
 
 import { spawnChild } from "./child.ts";
+import { u64 } from "../lib/bytes.ts";
 import { NoMemory } from "./no_memory.ts";
 import {
   CLOCK_MONOTONIC_RAW,
@@ -49,7 +50,6 @@ import type {
   RemoteMemory,
 } from "./platform.ts";
 import {
-  getU64,
   osError,
   possiblePid,
   TaskBuffer,
@@ -185,7 +185,7 @@ export class DarwinPlatform implements Platform {
     for (let i = 0; i < 16; i++) {
       uuid += info.getUint8(P_UUID + i).toString(16).padStart(2, "0");
     }
-    return `${getU64(info, P_UNIQUEID)}:${info.getInt32(P_IDVERSION, true)}:${uuid}`;
+    return `${u64(info, P_UNIQUEID)}:${info.getInt32(P_IDVERSION, true)}:${uuid}`;
   }
 
   readonly #uniq = new DataView(new ArrayBuffer(PROC_UNIQIDENTIFIERINFO_SIZE));
@@ -250,7 +250,7 @@ export class DarwinPlatform implements Platform {
       n = s.proc_pidinfo(pid, PROC_PIDLISTTHREADS, 0, buffer, buffer.byteLength);
     }
     const tids: number[] = [];
-    for (let at = 0; at + 8 <= n; at += 8) tids.push(getU64(buffer, at));
+    for (let at = 0; at + 8 <= n; at += 8) tids.push(u64(buffer, at));
     return tids;
   }
 
@@ -274,7 +274,7 @@ export class DarwinPlatform implements Platform {
     if (!possiblePid(pid)) return -1;
     const usage = this.#usage;
     if (libsystem().proc_pid_rusage(pid, RUSAGE_INFO_V0, usage) !== 0) return -1;
-    return getU64(usage, RI_RESIDENT_SIZE);
+    return u64(usage, RI_RESIDENT_SIZE);
   }
 
   readonly #usage = new DataView(new ArrayBuffer(RUSAGE_INFO_V0_SIZE));
@@ -286,7 +286,7 @@ export class DarwinPlatform implements Platform {
     length.setUint32(0, 8, true);
     const name = new TextEncoder().encode("hw.memsize\0");
     if (libsystem().sysctlbyname(name, value, length, null, 0) !== 0) return 0;
-    return Math.floor(getU64(value, 0) / 1024);
+    return Math.floor(u64(value, 0) / 1024);
   }
 
   spawn(command: string, args: string[], stdoutToNull: boolean): ChildProcess {

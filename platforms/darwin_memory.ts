@@ -30,20 +30,7 @@ import {
   VM_REGION_BASIC_INFO_COUNT_64,
 } from "../ffi/libsystem.ts";
 import type { MemoryMap, ReadBuffer } from "./platform.ts";
-
-/** 2^32: the weight of a u64's high u32. */
-const TWO_32 = 4294967296;
-
-/** Reads a little-endian u64 (< 2^53) at byte `at` of `view`. */
-export function getU64(view: DataView, at: number): number {
-  return view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32;
-}
-
-/** Writes a non-negative integer < 2^53 as a little-endian u64 at byte `at` of `view`. */
-export function setU64(view: DataView, at: number, value: number): void {
-  view.setUint32(at, value >>> 0, true);
-  view.setUint32(at + 4, Math.floor(value / TWO_32), true);
-}
+import { setU64, u64 } from "../lib/bytes.ts";
 
 /**
  * Whether `pid` can be the id of a process: an integer from 1 to 99998
@@ -263,8 +250,8 @@ export function taskRegions(pid: number, ports: TaskPorts): MemoryMap[] {
       if (task < 0) throw osError(`task_for_pid(${pid})`, -task);
       continue;
     }
-    const start = getU64(address, 0);
-    const end = start + getU64(size, 0);
+    const start = u64(address, 0);
+    const end = start + u64(size, 0);
     const n = s.proc_regionfilename(pid, start, path, path.length);
     maps.push({
       start,
@@ -273,7 +260,7 @@ export function taskRegions(pid: number, ports: TaskPorts): MemoryMap[] {
         info.getInt32(VM_BASIC_INFO_PROTECTION, true),
         info.getUint32(VM_BASIC_INFO_SHARED, true) !== 0,
       ),
-      offset: getU64(info, VM_BASIC_INFO_OFFSET),
+      offset: u64(info, VM_BASIC_INFO_OFFSET),
       path: n > 0 ? decoder.decode(path.subarray(0, Math.min(n, path.length - 1))) : "",
     });
     if (end <= next) break; // no progress: never loop

@@ -25,7 +25,8 @@ import type {
   RemoteMemory,
 } from "./platform.ts";
 import { isOsError } from "./platform.ts";
-import { IovecBuffer, ONE, possiblePid, putU64, TWO_32, VmReadvMemory } from "./linux_memory.ts";
+import { IovecBuffer, ONE, possiblePid, putU64, VmReadvMemory } from "./linux_memory.ts";
+import { TWO_32 } from "../lib/bytes.ts";
 import { connectUnixDatagram } from "./unix_datagram.ts";
 
 /** `AT_NULL`: the end of the auxiliary vector. */

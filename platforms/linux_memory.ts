@@ -7,11 +7,9 @@
  */
 
 import { errno, libc } from "../ffi/libc.ts";
+import { TWO_32 } from "../lib/bytes.ts";
 import type { ReadBuffer, RemoteMemory } from "./platform.ts";
 import { isOsError } from "./platform.ts";
-
-/** 2^32: the weight of a u64's high u32. */
-export const TWO_32 = 4294967296;
 
 /** Writes a non-negative integer < 2^53 as a little-endian u64 into two u32 slots. */
 export function putU64(words: Uint32Array, index: number, value: number): void {

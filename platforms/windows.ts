@@ -12,6 +12,7 @@
  */
 
 import { spawnChild } from "./child.ts";
+import { TWO_32, u64 } from "../lib/bytes.ts";
 import { NoMemory } from "./no_memory.ts";
 import {
   CREATE_WAITABLE_TIMER_HIGH_RESOLUTION,
@@ -41,8 +42,6 @@ import { windowsExecutable, windowsMemoryMaps } from "./windows_maps.ts";
 import {
   openProcess,
   possiblePid,
-  TWO_32,
-  u64,
   WindowsBuffer,
   WindowsMemory,
   withProcess,

@@ -28,7 +28,8 @@ import {
   PROCESS_VM_READ,
 } from "../ffi/kernel32.ts";
 import type { MemoryMap } from "./platform.ts";
-import { openProcess, osError, pointerAt, u64, withProcess } from "./windows_memory.ts";
+import { openProcess, osError, pointerAt, withProcess } from "./windows_memory.ts";
+import { u64 } from "../lib/bytes.ts";
 
 /** One loaded module: where its image is and the file it was loaded from. */
 interface Module {

@@ -21,9 +21,8 @@ import {
   STILL_ACTIVE,
 } from "../ffi/kernel32.ts";
 import type { ReadBuffer } from "./platform.ts";
+import { TWO_32 } from "../lib/bytes.ts";
 
-/** 2^32: the weight of a u64's high u32. */
-export const TWO_32 = 4294967296;
 /** The page size of every Windows on x64 and arm64. */
 const PAGE = 4096;
 
@@ -48,11 +47,6 @@ const ONE = Deno.UnsafePointer.create(1n) as Deno.PointerObject;
  */
 export function pointerAt(value: number): Deno.PointerValue {
   return value === 0 ? null : Deno.UnsafePointer.offset(ONE, value - 1);
-}
-
-/** Reads a little-endian u64 (< 2^53) at `at` of a view. */
-export function u64(view: DataView, at: number): number {
-  return view.getUint32(at, true) + view.getUint32(at + 4, true) * TWO_32;
 }
 
 /**

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { TWO_32 } from "../bytes.ts";
+
 /** The error class of one reader, built as `new Fail(path, message, options)`. */
 export type FailClass = new (path: string, message: string, options?: ErrorOptions) => Error;
 
@@ -42,14 +44,11 @@ export function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Reads a little-endian u64 as a number (exact below 2^53). */
-export function u64(view: DataView, offset: number): number {
-  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 0x1_0000_0000;
-}
+export { u64 } from "../bytes.ts";
 
 /** Reads a big-endian u64 as a number (exact below 2^53). */
 export function u64be(view: DataView, offset: number): number {
-  return view.getUint32(offset) * 0x1_0000_0000 + view.getUint32(offset + 4);
+  return view.getUint32(offset) * TWO_32 + view.getUint32(offset + 4);
 }
 
 const decoder = new TextDecoder();

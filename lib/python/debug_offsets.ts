@@ -510,7 +510,7 @@ export function layoutFromDebugOffsets(bytes: Uint8Array): Layout {
     code.qualname,
     code.firstLineNo,
     code.lineTable,
-    code.firstLineNo + 8,
+    ...code.frameWords,
   ]);
   // The string state bits themselves (interned 0-1, kind 2-4, compact 5,
   // ascii 6) are UNICODE_STATE_BITS (layout.ts); [H313] and [H314] `cpython/unicodeobject.h`

@@ -153,6 +153,7 @@ function build(version: PythonVersion, c: Column): Layout {
   const [threadsHead, id, interpGc, cevalGil] = c.interp;
   const [next, interp, frame, cframe, threadId, nativeThreadId, status] = c.thread;
   const [filename, name, qualname, firstLineNo, lineTable, codeAdaptive] = c.code;
+  const frameSize = frameWords(version, firstLineNo);
   const [iCode, iPrevious, iOwner, cframeCurrent, shim] = c.iframe ?? [NONE, NONE, NONE, NONE, 256];
   return {
     version,
@@ -196,8 +197,8 @@ function build(version: PythonVersion, c: Column): Layout {
       lineTable,
       codeAdaptive,
       flags: c.flags ?? NONE,
-      ...frameWords(version, firstLineNo),
-      size: spanOf([filename, name, qualname, firstLineNo, lineTable, firstLineNo + 8]),
+      ...frameSize,
+      size: spanOf([filename, name, qualname, firstLineNo, lineTable, ...frameSize.frameWords]),
     },
     object: { ...OBJECT_OFFSETS },
     strings: {
